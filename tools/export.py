@@ -92,7 +92,9 @@ def render(module: str, blocks: list[Block]) -> str:
     lines = [
         HEADER,
         f"# Module bplib.{module}, from: " + ", ".join(sources) + ".",
-        "# Edit the notebooks' '#| export " + module + "' cells, then run `make export`.",
+        "# Edit the notebooks' '#| export "
+        + module
+        + "' cells, then run `make export`.",
     ]
     parts = ["\n".join(lines)]
     for b in blocks:
@@ -157,13 +159,17 @@ def main(argv: list[str] | None = None) -> int:
             if module in have:
                 problems.append(describe_drift(module, text, blocks, have[module]))
             else:
-                problems.append(f"bplib/{module}.py is missing (from {blocks[0].where})")
+                problems.append(
+                    f"bplib/{module}.py is missing (from {blocks[0].where})"
+                )
         else:
             (root / "bplib" / f"{module}.py").write_text(text)
             print(f"wrote bplib/{module}.py ({len(blocks)} cells)")
     for module in sorted(set(have) - set(want)):
         if args.check:
-            problems.append(f"bplib/{module}.py is generated but no notebook exports it")
+            problems.append(
+                f"bplib/{module}.py is generated but no notebook exports it"
+            )
         else:
             (root / "bplib" / f"{module}.py").unlink()
             print(f"removed bplib/{module}.py (no notebook exports it)")
