@@ -1,0 +1,546 @@
+"""Tier 5: the built book in a real browser (headless Chromium, playwright).
+
+Run by ``make test`` after the strict book build, as ``pytest -m browser``; the
+unit run (``-m "not browser"``) skips this file. It serves the built HTML
+(``_build/html``, or the directory in the environment variable ``BPLIB_HTML``)
+from a threaded ``http.server`` on a free localhost port and visits every page
+of the book: the chapters and appendices, plus the generated general and
+module indices. On each page it checks that
+
+- the browser logs no console error and no uncaught page error;
+- the HTML has no script, stylesheet, image, frame or media element with a
+  URL on another host, and no request leaves localhost (every other request
+  is recorded, and fails:
+  Chromium resolves no other host, so the test also proves the book works
+  offline), and no local request fails;
+- MathJax has finished (``MathJax.startup.promise``) with no ``mjx-merror``
+  and no undefined macro, no ``.math`` element is left untypeset, a page with
+  math in its HTML has at least one typeset formula, and MathJax's fonts came
+  from the book's own ``_static/mathjax``;
+- every image has loaded (``naturalWidth > 0``, lazy images forced to load);
+- every link to a page of the book resolves: the target file exists and, if
+  the link has an ``#anchor``, an element with that id exists in the target;
+- every ``hide-cell`` toggle (myst-nb's ``details.hide``) opens on a click
+  and shows the hidden cell.
+
+It saves a screenshot of each page to ``tests/artifacts/screens/<page>.png``
+(gitignored) for a human to look at: the top 6000 pixels, or the whole page
+with ``BPLIB_SCREEN_HEIGHT=0`` (slow: ~10 s for a long chapter).
+Separately it checks that the root ``index.html`` redirects to the first page,
+that the logo and favicon are served, that the search page finds chapter 1
+for the query "sensitivity", and that every row of the errata tables links to
+the chapter cell that demonstrates it.
+
+Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``),
+or the path in ``BPLIB_CHROMIUM``; without it the tests are skipped.
+Playwright's own browser download is not used.
+"""
+
+from __future__ import annotations
+
+import functools
+import html.parser
+import os
+import re
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML_DIR = Path(os.environ.get("BPLIB_HTML", ROOT / "_build" / "html")).resolve()
+CHROMIUM = Path(os.environ.get("BPLIB_CHROMIUM", "/usr/bin/chromium"))
+SCREENS = ROOT / "tests" / "artifacts" / "screens"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Nothing but the local server is reachable: the book must work offline.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# Pages not visited by the per-page test: the search page (tested on its own,
+# with a query) and the root index.html, a redirect to the first page.
+SPECIAL_PAGES = {"search.html", "index.html"}
+TIMEOUT_MS = 30_000
+SCREEN_HEIGHT = int(os.environ.get("BPLIB_SCREEN_HEIGHT", "6000"))
+# An element that would load something from another host (a page may still
+# link to other sites with <a href>).
+EXTERNAL_RESOURCE = re.compile(
+    r"<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*?"
+    r'\b(?:src|href|data)=["\']?(?:https?:)?//[^"\'\s>]*',
+    re.IGNORECASE,
+)
+# Sphinx adds the MathJax script only to pages that have math.
+MATHJAX_SCRIPT = re.compile(r'<script[^>]+src="[^"]*mathjax/tex-chtml\.js')
+
+
+def book_pages() -> list[str]:
+    """Every built HTML page, relative to the HTML dir, as a POSIX path."""
+    if not HTML_DIR.is_dir():
+        return []
+    pages = []
+    for path in sorted(HTML_DIR.rglob("*.html")):
+        rel = path.relative_to(HTML_DIR)
+        if rel.parts[0].startswith(("_", ".")):  # _static, _sources, _images
+            continue
+        if rel.as_posix() in SPECIAL_PAGES:
+            continue
+        pages.append(rel.as_posix())
+    return pages
+
+
+PAGES = book_pages()
+
+
+def require_html() -> None:
+    if not (HTML_DIR / "index.html").is_file():
+        pytest.fail(
+            f"the built book is missing: no {HTML_DIR / 'index.html'}. Build it first "
+            "(`make book`, which `make test` runs before this test), or point "
+            "BPLIB_HTML at a built HTML directory.",
+            pytrace=False,
+        )
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """Base URL of the built book served on a free localhost port."""
+    require_html()
+    handler = functools.partial(_QuietHandler, directory=str(HTML_DIR))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: the browser test needs Debian's chromium "
+            "package (`apt-get install chromium`), or BPLIB_CHROMIUM set to a "
+            "Chromium binary"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class PageLog:
+    """What a page did while it loaded: console errors, requests, failures."""
+
+    def __init__(self):
+        self.console_errors: list[str] = []
+        self.external: list[str] = []
+        self.failed: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page_and_log(context, server_url):
+    """A fresh page that records its console errors and requests.
+
+    Requests to other hosts are recorded here and cannot succeed: Chromium runs
+    with --host-resolver-rules resolving every host but localhost to nothing
+    (cheaper than routing each request through Python).
+    """
+    log = PageLog()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+
+    def on_request(request):
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("data", "blob", "about") and (
+            parts.hostname not in LOCAL_HOSTS
+        ):
+            log.external.append(request.url)
+
+    page.on("request", on_request)
+    page.on(
+        "console",
+        lambda msg: (
+            log.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
+            if msg.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: log.console_errors.append(f"uncaught: {exc}"))
+    page.on(
+        "requestfailed",
+        lambda req: (
+            log.failed.append(f"{req.url}: {req.failure}")
+            if urlsplit(req.url).hostname in LOCAL_HOSTS
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda resp: (
+            log.failed.append(f"{resp.url}: HTTP {resp.status}")
+            if resp.status >= 400
+            else None
+        ),
+    )
+    try:
+        yield page, log
+    finally:
+        page.close()
+
+
+# ----------------------------------------------------------------- helpers
+
+
+class _IdCollector(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id" or (name == "name" and tag == "a"):
+                if value:
+                    self.ids.add(value)
+
+
+@functools.cache
+def ids_in(path: Path) -> frozenset[str]:
+    parser = _IdCollector()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return frozenset(parser.ids)
+
+
+def local_target(url: str, base: str) -> tuple[Path, str] | None:
+    """(file, fragment) for a URL inside the served book, else None."""
+    if not url.startswith(base):
+        return None
+    parts = urlsplit(url)
+    rel = unquote(parts.path)[len(urlsplit(base).path) :]
+    target = HTML_DIR / rel
+    if rel == "" or rel.endswith("/"):
+        target = target / "index.html"
+    return target, unquote(parts.fragment)
+
+
+def wait_for_mathjax(page) -> dict:
+    """Wait for MathJax's first typeset; report what it left behind."""
+    page.wait_for_function(
+        "() => window.MathJax?.startup?.promise",
+        timeout=TIMEOUT_MS,
+    )
+    return page.evaluate(
+        r"""async () => {
+        await window.MathJax.startup.promise;
+        await document.fonts.ready;
+        const fonts = performance.getEntriesByType('resource')
+            .map(e => e.name).filter(n => /mathjax\/.*\.woff2?$/.test(n));
+        const untypeset = [...document.querySelectorAll('.math')]
+            .filter(el => !el.querySelector('mjx-container'))
+            .map(el => el.textContent.trim().slice(0, 80));
+        // TeX source of every formula whose internal tree has an error node,
+        // or the red text that the noundefined package puts for a macro.
+        const bad = [];
+        for (const item of window.MathJax.startup.document.math) {
+            let error = false;
+            item.root.walkTree(node => {
+                if (node.isKind('merror') || (node.isKind('mtext')
+                        && node.attributes.get('mathcolor') === 'red')) {
+                    error = true;
+                }
+            });
+            if (error) bad.push(String(item.math).slice(0, 120));
+        }
+        const undefinedMacros = [...document.querySelectorAll(
+                'mjx-container mjx-mtext[style*="color: red"]')]
+            .map(el => el.closest('mjx-container').textContent.slice(0, 120));
+        return {
+            version: window.MathJax.version,
+            typeset: document.querySelectorAll('mjx-container').length,
+            errors: [...document.querySelectorAll('mjx-merror')]
+                .map(el => el.textContent.slice(0, 120)),
+            undefinedMacros,
+            bad,
+            untypeset,
+            fonts,
+        };
+    }"""
+    )
+
+
+def broken_images(page) -> list[str]:
+    return page.evaluate(
+        """async () => {
+        const imgs = [...document.images];
+        for (const img of imgs) {
+            if (img.loading === 'lazy') img.loading = 'eager';
+        }
+        await Promise.all(imgs.map(img => img.complete ? null :
+            new Promise(ok => { img.addEventListener('load', ok);
+                                img.addEventListener('error', ok);
+                                setTimeout(ok, 10000); })));
+        return imgs.filter(img => !(img.complete && img.naturalWidth > 0))
+                   .map(img => img.getAttribute('src'));
+    }"""
+    )
+
+
+def broken_links(page, base: str) -> list[str]:
+    hrefs = page.evaluate(
+        "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+    )
+    problems = []
+    for href in sorted(set(hrefs)):
+        target = local_target(href, base)
+        if target is None:
+            continue  # another host (an outgoing link) or javascript:, mailto:
+        path, fragment = target
+        if not path.is_file():
+            problems.append(f"{href}: no file {path.relative_to(HTML_DIR)}")
+        elif fragment and path.suffix == ".html" and fragment not in ids_in(path):
+            problems.append(f"{href}: no id {fragment!r} in {path.name}")
+    return problems
+
+
+def check_toggles(page) -> list[str]:
+    """Open every hide-cell toggle; report those that do not reveal a cell."""
+    problems = []
+    toggles = page.locator("details.hide")
+    for i in range(toggles.count()):
+        details = toggles.nth(i)
+        if details.get_attribute("open") is not None:
+            problems.append(f"toggle {i} is open before a click")
+            continue
+        details.locator("summary").first.click()
+        if not details.evaluate("d => d.open"):
+            problems.append(f"toggle {i} did not open on a click")
+            continue
+        shown = details.evaluate(
+            "d => [...d.children].filter(c => c.tagName !== 'SUMMARY')"
+            ".some(c => c.getBoundingClientRect().height > 0)"
+        )
+        if not shown:
+            problems.append(f"toggle {i} opened but shows nothing")
+    return problems
+
+
+def save_screenshot(page, path: Path) -> None:
+    """The page from the top, down to SCREEN_HEIGHT pixels (0: the whole page).
+
+    A whole chapter is some 20,000 pixels tall and takes Chromium ~10 s to
+    capture without a GPU; the first screens show the layout, the navigation
+    and the first math. BPLIB_SCREEN_HEIGHT=0 captures whole pages.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    if SCREEN_HEIGHT == 0 or height <= SCREEN_HEIGHT:
+        page.screenshot(path=str(path), full_page=True)
+    else:
+        width = page.viewport_size["width"]
+        clip = {"x": 0, "y": 0, "width": width, "height": SCREEN_HEIGHT}
+        page.screenshot(path=str(path), full_page=True, clip=clip)
+
+
+def screenshot_name(rel: str) -> str:
+    return rel.removesuffix(".html").replace("/", "__") + ".png"
+
+
+# ------------------------------------------------------------------- tests
+
+
+def test_pages_found():
+    require_html()
+    assert PAGES, f"no HTML pages under {HTML_DIR}"
+    assert any(p.startswith("book/") for p in PAGES), PAGES
+
+
+@pytest.mark.parametrize("rel", PAGES or ["<no built book>"])
+def test_page(page_and_log, server_url, rel):
+    require_html()
+    page, log = page_and_log
+    source = (HTML_DIR / rel).read_text(encoding="utf-8")
+    page.goto(server_url + rel, wait_until="load")
+
+    problems = [
+        f"external resource in the HTML: {m.group(0)[:160]}"
+        for m in EXTERNAL_RESOURCE.finditer(source)
+    ]
+    if MATHJAX_SCRIPT.search(source):
+        math = wait_for_mathjax(page)
+        if math["errors"]:
+            problems.append(f"MathJax errors: {math['errors']}")
+        if math["undefinedMacros"]:
+            problems.append(f"undefined TeX macros: {math['undefinedMacros']}")
+        if math["bad"]:
+            problems.append(f"TeX that MathJax could not typeset: {math['bad']}")
+        if math["untypeset"]:
+            problems.append(f"math left untypeset: {math['untypeset'][:5]}")
+        if 'class="math' in source and math["typeset"] == 0:
+            problems.append("the page has math but MathJax typeset none")
+        if math["typeset"] and not any(f.startswith(server_url) for f in math["fonts"]):
+            problems.append(f"MathJax fonts not loaded from the book: {math['fonts']}")
+    elif 'class="math' in source:
+        problems.append("the page has math but does not load MathJax")
+
+    notebook = (HTML_DIR / "_sources" / rel).with_suffix(".ipynb")
+    if notebook.is_file():
+        downloads = page.locator(f'a[href$="{notebook.name}"]').count()
+        if not downloads:
+            problems.append(f"no download link to {notebook.name}")
+
+    bad_images = broken_images(page)
+    if bad_images:
+        problems.append(f"images not loaded: {bad_images}")
+    problems += [f"broken link {b}" for b in broken_links(page, server_url)]
+
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    save_screenshot(page, SCREENS / screenshot_name(rel))
+    # Toggles last: the screenshot shows the page as a reader first sees it.
+    problems += check_toggles(page)
+    page.wait_for_load_state("networkidle")
+
+    if log.external:
+        problems.append(f"requests to other hosts: {sorted(set(log.external))}")
+    if log.failed:
+        problems.append(f"failed local requests: {log.failed}")
+    if log.console_errors:
+        problems.append(f"console errors: {log.console_errors}")
+    assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
+
+
+def test_root_redirects_to_first_page(page_and_log, server_url):
+    page, log = page_and_log
+    page.goto(server_url, wait_until="load")
+    page.wait_for_url(re.compile(r".*/book/intro\.html$"), timeout=TIMEOUT_MS)
+    assert not log.external and not log.failed and not log.console_errors, vars(log)
+
+
+def test_navigation_lists_every_page_with_numbered_chapters(page_and_log, server_url):
+    page, log = page_and_log
+    page.goto(server_url + "book/intro.html", wait_until="load")
+    links = page.evaluate(
+        """() => [...document.querySelectorAll('nav.bd-docs-nav a.reference')]
+            .map(a => [a.getAttribute('href'), a.textContent.trim()])"""
+    )
+    linked = {href.split("#")[0] for href, _ in links}
+    chapters = [p for p in PAGES if p.startswith("book/")]
+    missing = [
+        p for p in chapters if p.removeprefix("book/") not in linked | {"intro.html"}
+    ]
+    assert not missing, f"pages missing from the navigation: {missing}"
+    for href, text in links:
+        number = re.match(r"(\d\d)_", href)
+        if number:
+            assert text.startswith(f"{int(number.group(1))}. "), (
+                f"chapter {href} is listed as {text!r}, not numbered "
+                f"{int(number.group(1))}"
+            )
+    assert not log.console_errors, log.console_errors
+
+
+def test_logo_and_favicon(page_and_log, server_url):
+    page, log = page_and_log
+    page.goto(server_url + "book/intro.html", wait_until="load")
+    icons = page.evaluate(
+        "() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)"
+    )
+    assert icons, "no favicon <link> in the page head"
+    for href in icons:
+        path, _ = local_target(href, server_url)
+        assert path.is_file() and path.suffix == ".svg", href
+    logo = page.locator("img.logo__image").first
+    assert logo.count() == 1, "no logo image in the navigation bar"
+    assert logo.evaluate("img => img.complete && img.naturalWidth > 0"), (
+        "logo not shown"
+    )
+    assert logo.is_visible(), "logo hidden"
+    assert not log.external and not log.failed, vars(log)
+
+
+def test_search_finds_chapter_1(page_and_log, server_url):
+    page, log = page_and_log
+    page.goto(server_url + "search.html?q=sensitivity", wait_until="load")
+    results = page.locator("ul.search li a")
+    results.first.wait_for(timeout=TIMEOUT_MS)
+    hrefs = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    save_screenshot(page, SCREENS / "search.png")
+    assert any("01_vector_chain_rule" in h for h in hrefs), (
+        f"search for 'sensitivity' did not return chapter 1; results: {hrefs}"
+    )
+    assert not log.external and not log.failed, vars(log)
+    assert not log.console_errors, log.console_errors
+
+
+def test_errata_rows_link_to_their_demonstration(page_and_log, server_url):
+    """Each errata row's last cell links to the chapter cell that demonstrates it."""
+    page, log = page_and_log
+    page.goto(server_url + "book/errata.html", wait_until="load")
+    tables = page.evaluate(
+        """() => [...document.querySelectorAll('.bplib-errata')].map(div => ({
+            section: div.closest('section').querySelector('h2')?.textContent
+                .replace('#', '').trim(),
+            tables: [...div.querySelectorAll('table')].map(t => ({
+                header: [...t.querySelectorAll('thead th')].map(th => th.textContent),
+                rows: [...t.querySelectorAll('tbody tr')].map(tr => {
+                    const cells = [...tr.querySelectorAll('td')];
+                    const last = cells[cells.length - 1];
+                    return {
+                        first: cells[0]?.textContent.trim().slice(0, 60),
+                        cells: cells.length,
+                        links: last ? [...last.querySelectorAll('a[href]')]
+                            .map(a => a.getAttribute('href')) : [],
+                    };
+                }),
+            })),
+        }))"""
+    )
+    assert len(tables) == 6, f"expected one errata section per chapter 1-6: {tables}"
+    problems = []
+    for chapter in tables:
+        for table in chapter["tables"]:
+            if len(table["header"]) != 5:
+                problems.append(f"{chapter['section']}: header {table['header']}")
+            for row in table["rows"]:
+                if row["cells"] != 5 or not any(
+                    not h.startswith(("http:", "https:")) for h in row["links"]
+                ):
+                    problems.append(
+                        f"{chapter['section']}: row {row['first']!r} has no link "
+                        "to its demonstration in the last column"
+                    )
+    assert not problems, "\n".join(problems)
+    assert not log.external and not log.failed, vars(log)
