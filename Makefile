@@ -8,7 +8,9 @@ VENV   := .venv
 BIN    := $(abspath $(VENV))/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
-MATHJAX := _static/mathjax
+# Not under a top-level _static/: Jupyter Book 1.x adds every .js found there to
+# every page (MathJax's latest.js among them, which fetches from a CDN).
+MATHJAX := _vendor/mathjax
 HTML   := _build/html
 PORT   ?= 8000
 export PATH := $(BIN):$(PATH)
@@ -40,7 +42,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 
 $(MATHJAX)/tex-chtml.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-	rm -rf $(MATHJAX) && mkdir -p _static && cp -r node_modules/mathjax/es5 $(MATHJAX)
+	rm -rf $(MATHJAX) _static && mkdir -p _vendor && cp -r node_modules/mathjax/es5 $(MATHJAX)
 	touch $@
 
 book: setup
@@ -60,7 +62,10 @@ execute: setup
 test: setup lint
 	$(PY) tools/export.py --check
 	$(PY) -m pytest -m "not browser" -p no:cacheprovider
-	$(PY) -m pytest --nbval book -p no:cacheprovider --sanitize-with tests/nbval_sanitize.cfg
+	@# Outputs are stored from runs with the default BLAS threads; nbval re-runs
+	@# them single-threaded, so passing also shows they don't depend on threads.
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(PY) -m pytest --nbval book -p no:cacheprovider --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(MAKE) --no-print-directory book
 	$(PY) -m pytest -m browser -p no:cacheprovider
 
@@ -77,7 +82,7 @@ lock:
 	mv requirements/constraints.new requirements/constraints.txt
 
 clean:
-	rm -rf _build _static/mathjax .pytest_cache .hypothesis
+	rm -rf _build _vendor _static .pytest_cache .hypothesis tests/artifacts
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 clean-all: clean

@@ -159,7 +159,10 @@ class MLP:
             if layer:
                 W, _ = self.params[layer]
                 act = self.activations[layer - 1]
-                delta = (delta @ W) * act.df(Zs[layer - 1], As[layer])
+                # In place: one (N, n) temporary fewer per layer (measured in
+                # benchmarks/bench_step.py; the result is bit-for-bit the same).
+                delta = delta @ W
+                delta *= act.df(Zs[layer - 1], As[layer])
         return deltas
 
     def forward(self, X):

@@ -343,24 +343,34 @@ def train(
             perm = rng.permutation(n)
             Xp, Yp = X[perm], Y[perm]
             total = 0.0
-            for s in range(0, n, batch_size):
-                value, grads = net.loss_and_grads(
-                    Xp[s : s + batch_size], Yp[s : s + batch_size]
-                )
-                value = float(value)
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"the batch loss became {value} at epoch {epoch}, step "
-                        f"{history.steps + 1}; lr={lr} is probably too large"
-                    )
-                if history.steps == 0:
-                    _same_structure(net.params, grads)
-                for p, g, tmp in zip(net.params, grads, scratch, strict=True):
-                    for p_k, g_k, t_k in zip(p, g, tmp, strict=True):
-                        np.multiply(g_k, lr, out=t_k)
-                        p_k -= t_k
-                total += value * min(batch_size, n - s)
-                history.steps += 1
+            # Overflow or an invalid value inside a step raises here, so a
+            # diverging run stops with the one error below, before the failing
+            # step has moved any parameter, and without numpy warnings.
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                for s in range(0, n, batch_size):
+                    try:
+                        value, grads = net.loss_and_grads(
+                            Xp[s : s + batch_size], Yp[s : s + batch_size]
+                        )
+                        value = float(value)
+                        if history.steps == 0:
+                            _same_structure(net.params, grads)
+                        for g, tmp in zip(grads, scratch, strict=True):
+                            for g_k, t_k in zip(g, tmp, strict=True):
+                                np.multiply(g_k, lr, out=t_k)
+                    except FloatingPointError as err:
+                        value = f"non-finite ({err})"
+                    if isinstance(value, str) or not math.isfinite(value):
+                        raise FloatingPointError(
+                            f"the batch loss or step became {value} at epoch "
+                            f"{epoch}, step {history.steps + 1}; lr={lr} is "
+                            "probably too large"
+                        )
+                    for p, tmp in zip(net.params, scratch, strict=True):
+                        for p_k, t_k in zip(p, tmp, strict=True):
+                            p_k -= t_k
+                    total += value * min(batch_size, n - s)
+                    history.steps += 1
             history.loss.append(total / n)
             if X_val is not None:
                 history.val.append(float(metric(net, X_val, Y_val)))

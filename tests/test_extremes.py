@@ -278,28 +278,8 @@ def test_fast_dropout_extremes(case, dtype):
 # train documents that a non-finite batch loss (typically lr too large) raises
 # FloatingPointError naming lr, with the parameters left finite. Getting there
 # must not pass through numpy overflow/invalid warnings.
-DIVERGE_BUG = (
-    "train computes the diverging step with numpy's default error state: "
-    "'overflow encountered in matmul' / 'invalid value' RuntimeWarnings are "
-    "emitted (errors in the test run) before its own FloatingPointError"
-)
-DIVERGE_WARNS = {
-    ("identity", "softmax_cross_entropy"),
-    ("identity", "cross_entropy"),
-    ("relu", "squared"),
-    ("relu", "softmax_cross_entropy"),
-    ("relu", "cross_entropy"),
-    ("tanh", "squared"),
-}
 DIVERGE = [
-    pytest.param(
-        act,
-        loss,
-        id=f"{act}-{loss}",
-        marks=[pytest.mark.xfail(strict=True, reason=f"BUG: {DIVERGE_BUG}")]
-        if (act, loss) in DIVERGE_WARNS
-        else [],
-    )
+    pytest.param(act, loss, id=f"{act}-{loss}")
     for act in ACTIVATIONS
     for loss in ("squared", "softmax_cross_entropy", "cross_entropy")
 ]

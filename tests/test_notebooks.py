@@ -107,7 +107,7 @@ def _nbval(path):
             str(path),
             "-p",
             "no:cacheprovider",
-            "--sanitize-with",
+            "--nbval-sanitize-with",
             str(ROOT / "tests" / "nbval_sanitize.cfg"),
             "-q",
         ],

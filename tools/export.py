@@ -91,10 +91,9 @@ def render(module: str, blocks: list[Block]) -> str:
     sources = list(dict.fromkeys(b.notebook for b in blocks))
     lines = [
         HEADER,
-        f"# Module bplib.{module}, from: " + ", ".join(sources) + ".",
-        "# Edit the notebooks' '#| export "
-        + module
-        + "' cells, then run `make export`.",
+        f"# Module bplib.{module}, from the '#| export {module}' cells of:",
+        *(f"#   {s}" for s in sources),
+        "# Edit those cells, then run `make export`.",
     ]
     parts = ["\n".join(lines)]
     for b in blocks:
