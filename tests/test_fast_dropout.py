@@ -15,7 +15,15 @@
 import numpy as np
 import pytest
 
-from tests.helpers import assert_unchanged, has_loss, rel_error, snapshot, strict_fp
+from tests.helpers import (
+    assert_unchanged,
+    central,
+    has_loss,
+    numeric_grads,
+    rel_error,
+    snapshot,
+    strict_fp,
+)
 
 fd = pytest.importorskip("bplib.fast_dropout")
 FastDropoutMLP = fd.FastDropoutMLP
@@ -43,25 +51,6 @@ def _problem(sizes, loss, keep_prob=0.6, seed=0, n_rows=4):
     return net, X, Y
 
 
-def _numeric_grads(net, X, Y, eps=1e-5):
-    out = []
-    for W, b in net.params:
-        pair = []
-        for p in (W, b):
-            g = np.zeros_like(p)
-            for idx in np.ndindex(p.shape):
-                old = p[idx]
-                p[idx] = old + eps
-                fp = net.loss(X, Y)
-                p[idx] = old - eps
-                fm = net.loss(X, Y)
-                p[idx] = old
-                g[idx] = (fp - fm) / (2 * eps)
-            pair.append(g)
-        out.append(pair)
-    return out
-
-
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("sizes", SIZES, ids=lambda s: f"depth{len(s) - 1}")
 @pytest.mark.parametrize("keep_prob", [0.5, 0.8, [0.9, 0.5, 0.7]], ids=str)
@@ -72,7 +61,7 @@ def test_gradients_match_central_differences(loss, sizes, keep_prob):
     net, X, Y = _problem(sizes, loss, keep_prob)
     value, grads = net.loss_and_grads(X, Y)
     assert value == net.loss(X, Y)
-    numeric = _numeric_grads(net, X, Y)
+    numeric = numeric_grads(net, X, Y, eps=1e-5)
     for (dW, db), (nW, nb) in zip(grads, numeric, strict=True):
         assert rel_error(dW, nW) < 1e-7
         assert rel_error(db, nb) < 1e-7
@@ -144,16 +133,7 @@ def test_mc_gradient_is_exact_backprop_of_the_sampled_network():
     eps = 1e-5
     for (W, b), (dW, db) in zip(net.params, grads, strict=True):
         for p, g in ((W, dW), (b, db)):
-            num = np.zeros_like(p)
-            for idx in np.ndindex(p.shape):
-                old = p[idx]
-                p[idx] = old + eps
-                fp = sampled_loss()
-                p[idx] = old - eps
-                fm = sampled_loss()
-                p[idx] = old
-                num[idx] = (fp - fm) / (2 * eps)
-            assert rel_error(g, num) < 1e-7
+            assert rel_error(g, central(sampled_loss, p, eps)) < 1e-7
 
 
 def test_mc_masks_keep_inputs_with_probability_p():

@@ -31,6 +31,7 @@ from bplib.losses import (
     softplus,
 )
 from bplib.mlp import MLP
+from tests.helpers import central, rel_error
 
 
 @pytest.fixture
@@ -40,25 +41,6 @@ def strict():
         warnings.simplefilter("error")
         with np.errstate(all="raise", under="ignore"):
             yield
-
-
-def rel_error(a, b):
-    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
-    den = np.linalg.norm(a) + np.linalg.norm(b)
-    return float(np.linalg.norm(a - b) / den) if den else 0.0
-
-
-def central(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        fp = f()
-        x[idx] = old - eps
-        fm = f()
-        x[idx] = old
-        g[idx] = (fp - fm) / (2 * eps)
-    return g
 
 
 RNG = np.random.default_rng(20260)

@@ -13,6 +13,8 @@ import pytest
 
 import bplib
 from bplib.losses import LOSSES
+from tests.helpers import numeric_grads
+from tests.helpers import rel_error as relative_error
 
 ACTS = ["sigmoid", "tanh", "relu", "identity"]
 SIZES = [3, 5, 4, 2]  # no square weight matrix
@@ -43,30 +45,6 @@ def combos():
                     )
                 )
     return out
-
-
-def relative_error(a, b):
-    den = np.linalg.norm(a) + np.linalg.norm(b)
-    return 0.0 if den == 0 else float(np.linalg.norm(a - b) / den)
-
-
-def numeric_grads(net, X, Y, eps=1e-6):
-    grads = []
-    for W, b in net.params:
-        pair = []
-        for p in (W, b):
-            g = np.zeros_like(p)
-            for idx in np.ndindex(p.shape):
-                old = p[idx]
-                p[idx] = old + eps
-                up = net.loss(X, Y)
-                p[idx] = old - eps
-                down = net.loss(X, Y)
-                p[idx] = old
-                g[idx] = (up - down) / (2 * eps)
-            pair.append(g)
-        grads.append(tuple(pair))
-    return grads
 
 
 def kink_margin(net, X):
