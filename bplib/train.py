@@ -152,18 +152,6 @@ def _rows(A, name, n=None):
     return A
 
 
-def _check_range(A, name, dtype):
-    """Reject values the network's float type cannot hold (before any cast)."""
-    if dtype is None or A.dtype.kind != "f":
-        return
-    big = np.finfo(dtype).max
-    if A.dtype.itemsize > np.dtype(dtype).itemsize and (np.abs(A) > big).any():
-        raise ValueError(
-            f"{name} has values beyond the range of {np.dtype(dtype).name} "
-            f"(|x| <= {big:.3g}); expected finite values the network can hold"
-        )
-
-
 def _renamed(f, net, X, Y, x_name, y_name):
     """Call f(net, X, Y); re-raise its errors naming x_name, y_name for X, Y."""
     try:
@@ -296,15 +284,12 @@ def train(
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True or False, got {progress!r}")
     dtype = getattr(net, "dtype", None)
-    _check_range(X, "X", dtype)
-    _check_range(Y, "Y", dtype)
     # Every row is checked by the network's own validation before the first
     # step, so a bad row in a late batch cannot fail after earlier updates.
     _check_with_net(net, X, Y, "X", "Y")
     if X_val is not None:
         X_val = _rows(X_val, "X_val")
         Y_val = _rows(Y_val, "Y_val", len(X_val))
-        _check_range(X_val, "X_val", dtype)
         if metric is None:
             if not callable(getattr(net, "loss", None)):
                 raise TypeError("net has no loss(X, Y) to validate with; pass metric=")
