@@ -36,7 +36,7 @@ def machine() -> str:
     try:
         cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         blas = f"{cfg.get('name')} {cfg.get('version')}"
-    except Exception:  # noqa: BLE001 - older numpy: no dict mode
+    except Exception:
         pass
     cpu = platform.processor() or platform.machine()
     try:

@@ -20,10 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _timing import machine  # noqa: E402
+from _timing import machine
 
-from bplib.mlp import MLP  # noqa: E402
-from bplib.train import train  # noqa: E402
+from bplib.mlp import MLP
+from bplib.training import train
 
 CASES = [([784, 512, 512, 10], 256), ([64, 64, 10], 32)]
 

@@ -24,10 +24,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _timing import blas_threads, in_rounds, machine, try_torch  # noqa: E402
+from _timing import blas_threads, in_rounds, machine, try_torch
 
-from bplib.mlp import MLP  # noqa: E402
-from bplib.train import accuracy, train  # noqa: E402
+from bplib.mlp import MLP
+from bplib.training import accuracy, train
 
 SIZES = [64, 64, 10]
 BATCH, LR, LAM, EPOCHS = 32, 0.1, 1e-3, 50

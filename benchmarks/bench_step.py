@@ -26,9 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _timing import blas_threads, in_rounds, machine, try_torch  # noqa: E402
+from _timing import blas_threads, in_rounds, machine, try_torch
 
-from bplib.mlp import MLP  # noqa: E402
+from bplib.mlp import MLP
 
 SIZES = [784, 512, 512, 10]
 BATCH = 256

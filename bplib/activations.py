@@ -3,92 +3,77 @@
 #   book/01_vector_chain_rule.ipynb
 # Edit those cells, then run `make export`.
 
-
-# %% book/01_vector_chain_rule.ipynb, cell 4 (id c6da29b5)
-"""Element-wise activation functions and their derivatives (chapter 1).
-
-Each :class:`Activation` bundles σ and σ′, Eq. :eq:`ch1-activation-derivatives`.
-"""
-
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from bplib.validation import check_choice
+
+__all__ = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "identity",
+    "sigmoid_prime",
+    "tanh_prime",
+    "relu_prime",
+    "identity_prime",
+    "Activation",
+    "ACTIVATIONS",
+    "get_activation",
+]
 
 
-def _float(z):
-    z = np.asarray(z)
-    return z if z.dtype.kind == "f" else z.astype(np.float64)
+# %% book/01_vector_chain_rule.ipynb, cell 81a54ef5
+"""Activations σ and their derivatives σ′, Eq. :eq:`ch1-activation-derivatives`."""
 
 
-def sigmoid(z):
-    """Logistic sigmoid σ(z) = 1 / (1 + e^(−z)), computed without overflow.
-
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape.
-
-    Returns
-    -------
-    ndarray
-        Same shape as `z` (float64 unless `z` is already floating). Only
-        ``exp(-|z|)`` is evaluated, so z = ±1000 gives exactly 1 or 0 with no
-        floating-point warning.
-    """
-    z = _float(z)
+def sigmoid(z: ArrayLike) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^(−z)), from e^(−|z|) only: no overflow at any z."""
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    return np.where(np.greater_equal(z, 0), 1, e) / (1 + e)
 
 
-def tanh(z):
-    """Hyperbolic tangent, element-wise; saturates to ±1 without overflow.
-
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape.
-
-    Returns
-    -------
-    ndarray
-        Same shape as `z`.
-    """
-    return np.tanh(_float(z))
+def tanh(z: ArrayLike) -> np.ndarray:
+    """tanh(z), element-wise."""
+    return np.tanh(z)
 
 
-def relu(z):
-    """Rectified linear unit max(0, z), element-wise.
-
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape.
-
-    Returns
-    -------
-    ndarray
-        Same shape as `z`.
-    """
-    return np.maximum(_float(z), 0)
+def relu(z: ArrayLike) -> np.ndarray:
+    """max(0, z), element-wise."""
+    return np.maximum(z, 0.0)
 
 
-def identity(z):
-    """Identity activation (a linear layer): returns `z` as a float array.
-
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape.
-
-    Returns
-    -------
-    ndarray
-        Same shape as `z`; `z` itself if it is already a float array.
-    """
-    return _float(z)
+def identity(z: ArrayLike) -> np.ndarray:
+    """z itself, as a float array (a linear layer)."""
+    return np.asarray(z, dtype=np.result_type(z, 0.0))
 
 
+# %% book/01_vector_chain_rule.ipynb, cell df2b61bb
+# Each σ′ takes z and a = σ(z), which the forward pass already holds.
+def sigmoid_prime(z, a):
+    """σ′(z) = a(1 − a)."""
+    return a * (1 - a)
+
+
+def tanh_prime(z, a):
+    """tanh′(z) = 1 − a²."""
+    return 1 - a * a
+
+
+def relu_prime(z, a):
+    """relu′(z) = [z > 0], taken as 0 at the kink."""
+    return np.greater(z, 0, out=np.empty_like(a))
+
+
+def identity_prime(z, a):
+    """identity′(z) = 1."""
+    return np.ones_like(a)
+
+
+# %% book/01_vector_chain_rule.ipynb, cell d60f5293
 @dataclass(frozen=True)
 class Activation:
     """An activation σ and its derivative, Eq. :eq:`ch1-activation-derivatives`.
@@ -96,56 +81,45 @@ class Activation:
     Attributes
     ----------
     name : str
-        The name used by ``MLP(activation=...)``.
+        The name ``MLP(activation=...)`` takes.
     f : callable
         σ, element-wise: ``f(z)`` has the shape of `z`.
     df : callable
-        ``df(z, a)`` returns σ′(z), given ``a = σ(z)`` already computed, so
-        the backward pass never evaluates σ again (σ′ = a(1 − a) for the
-        sigmoid, 1 − a² for tanh). Same shape as `z`.
+        ``df(z, a)`` is σ′(z) given ``a = σ(z)``, so the backward pass never
+        evaluates σ again. Same shape as `z`.
     """
 
     name: str
-    f: Callable[[np.ndarray], np.ndarray]
-    df: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    f: Callable[..., np.ndarray]
+    df: Callable[..., np.ndarray]
 
-    def prime(self, z):
-        """σ′(z), element-wise, for any array `z` (same shape)."""
-        z = _float(z)
+    def prime(self, z: ArrayLike) -> np.ndarray:
+        """σ′(z) for any array `z` (same shape)."""
+        z = identity(z)
         return self.df(z, self.f(z))
 
 
+#: The activations by name.
 ACTIVATIONS = {
-    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a: a * (1 - a)),
-    "tanh": Activation("tanh", tanh, lambda z, a: 1 - a * a),
-    # relu'(0) is taken as 0, the usual convention at the kink.
-    "relu": Activation("relu", relu, lambda z, a: (z > 0).astype(z.dtype)),
-    "identity": Activation("identity", identity, lambda z, a: np.ones_like(z)),
+    a.name: a
+    for a in (
+        Activation("sigmoid", sigmoid, sigmoid_prime),
+        Activation("tanh", tanh, tanh_prime),
+        Activation("relu", relu, relu_prime),
+        Activation("identity", identity, identity_prime),
+    )
 }
 
 
-def get_activation(name, argument="activation"):
-    """Return the :class:`Activation` called `name`.
-
-    Parameters
-    ----------
-    name : str
-        One of "sigmoid", "tanh", "relu", "identity".
-    argument : str
-        The caller's argument name, used in error messages.
+def get_activation(name: str, argument: str = "activation") -> Activation:
+    """The :class:`Activation` called `name`: "sigmoid", "tanh", "relu" or "identity".
 
     Raises
     ------
     TypeError
         If `name` is not a string.
     ValueError
-        If `name` is unknown; the message lists the valid names.
+        If `name` is unknown; the message names `argument` and lists the
+        valid names.
     """
-    if not isinstance(name, str):
-        raise TypeError(
-            f"{argument} must be an activation name (str), got {type(name).__name__}"
-        )
-    if name not in ACTIVATIONS:
-        valid = ", ".join(map(repr, ACTIVATIONS))
-        raise ValueError(f"{argument}={name!r} is unknown; expected one of {valid}")
-    return ACTIVATIONS[name]
+    return check_choice(ACTIVATIONS, name, argument)

@@ -3,17 +3,22 @@
 #   book/03_softmax_cross_entropy.ipynb
 # Edit those cells, then run `make export`.
 
+import numpy as np
+from numpy.typing import DTypeLike
 
-# %% book/03_softmax_cross_entropy.ipynb, cell 38 (id e0dbbed7)
+from bplib.validation import check_bool, check_dtype, check_int, check_real
+
+__all__ = [
+    "load_digits",
+]
+
+
+# %% book/03_softmax_cross_entropy.ipynb, cell e0dbbed7
 """Small datasets for the book's experiments (chapter 3).
 
 bplib itself needs only numpy: scikit-learn, which ships the data, is imported
 inside the functions that need it.
 """
-
-import numpy as np  # noqa: F811 (also imported above in the notebook)
-
-from bplib.validation import check_dtype, check_int, check_real  # noqa: F811
 
 
 def _split(y, test_size, rng, stratify):
@@ -36,7 +41,12 @@ def _split(y, test_size, rng, stratify):
     return train, test
 
 
-def load_digits(test_size=0.25, seed=0, stratify=True, dtype=np.float64):
+def load_digits(
+    test_size: float = 0.25,
+    seed: int = 0,
+    stratify: bool = True,
+    dtype: DTypeLike = np.float64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8×8 digits, scaled to [0, 1] and split in two.
 
     The 1797 images are split into a training and a test part by a random
@@ -77,8 +87,7 @@ def load_digits(test_size=0.25, seed=0, stratify=True, dtype=np.float64):
         test_size, "test_size", low=0.0, high=1.0, low_open=True, high_open=True
     )
     seed = check_int(seed, "seed", minimum=0)
-    if not isinstance(stratify, bool):
-        raise TypeError(f"stratify must be True or False, got {stratify!r}")
+    stratify = check_bool(stratify, "stratify")
     dtype = check_dtype(dtype)
     try:
         from sklearn.datasets import load_digits as _sklearn_digits

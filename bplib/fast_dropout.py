@@ -3,30 +3,104 @@
 #   book/05_fast_dropout.ipynb
 # Edit those cells, then run `make export`.
 
-
-# %% book/05_fast_dropout.ipynb, cell 24 (id c634774d)
 """Fast dropout: a deterministic Gaussian surrogate of dropout, and its backprop
 (chapter 5, after Wang and Manning, 2013)."""
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
-from bplib.activations import get_activation, sigmoid
-from bplib.losses import get_loss
+from bplib.activations import sigmoid, sigmoid_prime
 from bplib.mlp import MLP
-from bplib.validation import as_float_array, check_real
+from bplib.validation import (
+    as_float_array,
+    check_choice,
+    check_dropout_net,
+    check_keep_probs,
+    check_mean_variance,
+    check_probability,
+)
 
-#: The losses the surrogate supports: both act on the sigmoid output σ(z̃⁽ᴸ⁾).
-FAST_DROPOUT_LOSSES = ("squared", "cross_entropy")
+__all__ = [
+    "moments",
+    "fast_dropout_forward",
+    "fast_dropout_backward",
+    "FAST_DROPOUT_LOSSES",
+    "dropout_moments",
+    "gaussian_sigmoid_mean",
+    "FastDropoutMLP",
+    "mc_forward",
+    "mc_dropout_forward",
+    "mc_dropout_loss_and_grads",
+]
+
+
+# %% book/05_fast_dropout.ipynb, cell bfb9559d
 _PI_8 = np.pi / 8
 
 
-def dropout_moments(A_prev, W, b, keep_prob):
+def moments(A_prev, W, b, p):
+    """μ = p·A_prev Wᵀ + b and v = p(1 − p)·A_prev² (W²)ᵀ, squares entry-wise.
+
+    Eqs. :eq:`ch5-mean` and :eq:`ch5-var`.
+    """
+    mu = p * (A_prev @ W.T) + b
+    var = (p * (1 - p)) * (np.square(A_prev) @ np.square(W).T)
+    return mu, var
+
+
+def fast_dropout_forward(params, keep_probs, X):
+    """A⁽ℓ⁾ = σ(μ⁽ℓ⁾ / r⁽ℓ⁾) with r⁽ℓ⁾ = √(1 + πv⁽ℓ⁾/8).
+
+    Eqs. :eq:`ch5-fast-pre` and :eq:`ch5-fast-act`.
+
+    Returns ``(As, cache)``: A⁽⁰..ᴸ⁾ and, per layer, (μ, r, z̃).
+    """
+    As, cache = [X], []
+    for (W, b), p in zip(params, keep_probs, strict=True):
+        mu, var = moments(As[-1], W, b, p)
+        r = np.sqrt(1 + _PI_8 * var)
+        cache.append((mu, r, mu / r))
+        As.append(sigmoid(mu / r))
+    return As, cache
+
+
+# %% book/05_fast_dropout.ipynb, cell 0b73625f
+def fast_dropout_backward(params, keep_probs, As, cache, gamma):
+    """Gradients of the surrogate from γ⁽ᴸ⁾ = ∂C/∂z̃⁽ᴸ⁾ (Eq. :eq:`ch5-out-gamma`) down.
+
+    δ = γ/r (:eq:`ch5-delta`), τ = −(π/16) γ μ / r³ (:eq:`ch5-tau`), the
+    weight and bias gradients (:eq:`ch5-grad-W`, :eq:`ch5-grad-b`) and the
+    sensitivity passed down (:eq:`ch5-grad-a`, :eq:`ch5-hidden-gamma`).
+    """
+    grads = [None] * len(params)
+    for ell in range(len(params), 0, -1):
+        (W, _), p, (mu, r, _) = params[ell - 1], keep_probs[ell - 1], cache[ell - 1]
+        A_prev, c = As[ell - 1], 2 * p * (1 - p)
+        delta, tau = gamma / r, (-np.pi / 16) * gamma * mu / r**3
+        dW = p * (delta.T @ A_prev) + c * W * (tau.T @ np.square(A_prev))
+        grads[ell - 1] = (dW, delta.sum(axis=0))
+        if ell > 1:
+            dA = p * (delta @ W) + c * A_prev * (tau @ np.square(W))
+            gamma = dA * sigmoid_prime(cache[ell - 2][2], A_prev)
+    return grads
+
+
+# %% book/05_fast_dropout.ipynb, cell 5d9a61b5
+#: The losses the surrogate supports: both act on the sigmoid output σ(z̃⁽ᴸ⁾).
+FAST_DROPOUT_LOSSES = ("squared", "cross_entropy")
+
+
+def dropout_moments(
+    A_prev: ArrayLike, W: ArrayLike, b: ArrayLike, keep_prob: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance of a layer's pre-activations when its inputs are dropped.
 
     Each input a_j of every row is kept (multiplied by 1) with probability
     `keep_prob` = p and dropped (multiplied by 0) otherwise; the bias is never
-    dropped. For fixed inputs the pre-activation z_k = Σ_j m_j W_kj a_j + b_k
-    then has mean μ_k and variance v_k (Eqs. :eq:`ch5-mean` and :eq:`ch5-var`)::
+    dropped. For fixed inputs, z_k = Σ_j m_j W_kj a_j + b_k has mean μ_k and
+    variance v_k (Eqs. :eq:`ch5-mean` and :eq:`ch5-var`)::
 
         μ = p · A_prev Wᵀ + b,    v = p(1 − p) · (A_prev ⊙ A_prev)(W ⊙ W)ᵀ
 
@@ -42,33 +116,20 @@ def dropout_moments(A_prev, W, b, keep_prob):
     Returns
     -------
     mu, var : ndarray, shape (N, n_out)
-
-    Raises
-    ------
-    TypeError, ValueError
-        If an array is not real, finite and of the shape above, or
-        `keep_prob` is not in (0, 1].
     """
     W = as_float_array(W, "W")
-    n_out, n_in = W.shape
-    A_prev = as_float_array(A_prev, "A_prev", shape=(None, n_in))
-    b = as_float_array(b, "b", ndim=1, shape=(n_out,))
-    p = check_real(keep_prob, "keep_prob", low=0.0, high=1.0, low_open=True)
-    return _moments(A_prev, W, b, p)
+    A_prev = as_float_array(A_prev, "A_prev", shape=(None, W.shape[1]))
+    b = as_float_array(b, "b", ndim=1, shape=(W.shape[0],))
+    return moments(A_prev, W, b, check_probability(keep_prob, "keep_prob"))
 
 
-def _moments(A_prev, W, b, p):
-    # Unchecked core of dropout_moments, for the network's inner loop.
-    mu = p * (A_prev @ W.T) + b
-    var = (p * (1 - p)) * (np.square(A_prev) @ np.square(W).T)
-    return mu, var
+def gaussian_sigmoid_mean(mu: ArrayLike, var: ArrayLike) -> np.ndarray:
+    """E[σ(X)] for X ~ N(μ, v), approximated by σ(μ / √(1 + πv/8)).
 
+    Eq. :eq:`ch5-probit-mean`.
 
-def gaussian_sigmoid_mean(mu, var):
-    """Approximate E[σ(X)] for X ~ N(μ, v) by σ(μ / √(1 + πv/8)).
-
-    Eq. :eq:`ch5-probit-mean`: the logistic sigmoid is replaced by the probit
-    Φ(√(π/8) x), whose Gaussian expectation is exact, and then back.
+    The logistic sigmoid is replaced by the probit Φ(√(π/8) x), whose Gaussian
+    expectation is exact, and then back.
 
     Parameters
     ----------
@@ -80,75 +141,32 @@ def gaussian_sigmoid_mean(mu, var):
     Returns
     -------
     ndarray
-        σ(μ / √(1 + πv/8)), the broadcast shape of `mu` and `var`; values
-        in [0, 1] with no floating-point warning for any finite input.
-
-    Raises
-    ------
-    TypeError
-        If `mu` or `var` is not a real numeric array.
-    ValueError
-        If they contain NaN or infinity, `var` has a negative entry, or the
-        shapes do not broadcast.
+        Values in [0, 1], the broadcast shape of `mu` and `var`.
     """
-    mu = _real_array(mu, "mu")
-    var = _real_array(var, "var")
-    if (var < 0).any():
-        raise ValueError(f"var must be >= 0 (a variance), got minimum {var.min()!r}")
-    try:
-        np.broadcast_shapes(mu.shape, var.shape)
-    except ValueError:
-        raise ValueError(
-            f"mu (shape {mu.shape}) and var (shape {var.shape}) must broadcast together"
-        ) from None
+    mu, var = check_mean_variance(mu, var)
     return sigmoid(mu / np.sqrt(1 + _PI_8 * var))
-
-
-def _real_array(x, name):
-    return as_float_array(x, name, ndim=np.ndim(x), dtype=np.float64)
-
-
-def _keep_probs(keep_prob, n_layers):
-    """One keep probability per layer, each in (0, 1]."""
-    if isinstance(keep_prob, (list, tuple, np.ndarray)):
-        if len(keep_prob) != n_layers:
-            raise ValueError(
-                f"keep_prob lists {len(keep_prob)} probabilities but the network has "
-                f"{n_layers} layers; give one number, or one per layer (its inputs)"
-            )
-        return tuple(
-            check_real(p, f"keep_prob[{i}]", low=0.0, high=1.0, low_open=True)
-            for i, p in enumerate(keep_prob)
-        )
-    return (
-        check_real(keep_prob, "keep_prob", low=0.0, high=1.0, low_open=True),
-    ) * n_layers
 
 
 class FastDropoutMLP:
     """A sigmoid network trained with fast dropout (Wang and Manning, 2013).
 
-    Dropout multiplies every input of every layer — the network's inputs x
-    included — by an independent Bernoulli(p) keep mask, drawn afresh for each
+    Dropout multiplies every input of every layer (the network's inputs x
+    included) by an independent Bernoulli(p) keep mask, drawn afresh for each
     row; biases are never dropped. Fast dropout replaces the random network by
     a deterministic surrogate: each layer propagates the mean μ⁽ℓ⁾ and
     variance v⁽ℓ⁾ of its pre-activations given the layer below
-    (Eqs. :eq:`ch5-mean`, :eq:`ch5-var`) and outputs the Gaussian-probit
-    approximation of the expected sigmoid,
-    a⁽ℓ⁾ = σ(z̃⁽ℓ⁾) with z̃⁽ℓ⁾ = μ⁽ℓ⁾ / √(1 + πv⁽ℓ⁾/8) (Eq. :eq:`ch5-fast-act`).
-    The loss is the chosen loss of the surrogate's output, and its gradient is
-    computed exactly (Eqs. :eq:`ch5-delta` to :eq:`ch5-hidden-gamma`).
+    (Eqs. :eq:`ch5-mean`, :eq:`ch5-var`) and outputs
+    a⁽ℓ⁾ = σ(z̃⁽ℓ⁾), z̃⁽ℓ⁾ = μ⁽ℓ⁾ / √(1 + πv⁽ℓ⁾/8) (Eq. :eq:`ch5-fast-act`).
+    The loss is that of the surrogate's output, and its gradient is exact
+    (Eqs. :eq:`ch5-delta` to :eq:`ch5-hidden-gamma`).
 
     The surrogate approximates the expected output of each unit, not the
-    expected loss, and it treats each layer's input as fixed, ignoring the
-    variance dropout causes in the layers below (see chapter 5, "What the
-    surrogate is and is not"). With ``keep_prob=1`` it is exactly
+    expected loss, and it treats each layer's input as fixed (chapter 5,
+    "What the surrogate is and is not"). With ``keep_prob=1`` it is exactly
     ``MLP(sizes, activation="sigmoid", output="sigmoid", loss=loss, seed=seed)``.
 
-    Inference: :meth:`forward` is deterministic and by default returns the
-    surrogate's output, the approximate expected output under dropout, which
-    is what the book uses to predict; ``inference="scaled"`` gives the usual
-    weight-scaling rule instead (the mean μ⁽ℓ⁾ alone, variance ignored).
+    :meth:`forward` returns the surrogate's output by default;
+    ``inference="scaled"`` gives the weight-scaling rule (μ⁽ℓ⁾ alone).
     Monte Carlo dropout of the same network is :func:`mc_dropout_forward` and
     :func:`mc_dropout_loss_and_grads`.
 
@@ -158,11 +176,11 @@ class FastDropoutMLP:
         Layer widths ``[n0, n1, ..., nL]``, at least two.
     keep_prob : float or sequence of float
         Probability p in (0, 1] that an input is kept: one number for every
-        layer, or L numbers, the ℓ-th applying to the inputs of layer ℓ
-        (``keep_prob[0]`` to x itself; pass 1.0 there to leave x undropped).
+        layer, or L numbers, the ℓ-th for the inputs of layer ℓ
+        (``keep_prob[0]`` applies to x itself).
     loss : {"squared", "cross_entropy"}
-        ½‖a − y‖² per sample, or binary cross-entropy on the sigmoid outputs
-        (registered by chapter 4); means over the batch.
+        ½‖a − y‖² per sample, or binary cross-entropy on the sigmoid outputs;
+        means over the batch.
     seed : int
         Seed of the weight initialisation, the same as :class:`~bplib.MLP`'s.
     dtype : {np.float64, np.float32}
@@ -176,35 +194,22 @@ class FastDropoutMLP:
         The keep probability of each layer's inputs, length L.
     """
 
-    def __init__(self, sizes, keep_prob=0.5, loss="squared", seed=0, dtype=np.float64):
-        if not isinstance(loss, str):
-            raise TypeError(
-                f"loss must be a loss name (str), got {type(loss).__name__}"
-            )
-        if loss not in FAST_DROPOUT_LOSSES:
-            valid = ", ".join(map(repr, FAST_DROPOUT_LOSSES))
-            raise ValueError(
-                f"loss={loss!r} is not supported by FastDropoutMLP; "
-                f"expected one of {valid}"
-            )
-        get_loss(loss)  # raises if the loss is not registered in this version of bplib
-        # Same parameters, input checks and targets as the plain sigmoid network.
-        self._net = MLP(
-            sizes,
-            activation="sigmoid",
-            output="sigmoid",
-            loss=loss,
-            seed=seed,
-            dtype=dtype,
-        )
-        self.keep_probs = _keep_probs(keep_prob, len(self._net.sizes) - 1)
-        self.sizes = self._net.sizes
-        self.loss_fn = self._net.loss_fn
-        self.dtype = self._net.dtype
-        self.params = self._net.params
-        self._act = get_activation("sigmoid")
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        keep_prob: float | Sequence[float] = 0.5,
+        loss: str = "squared",
+        seed: int = 0,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
+        check_choice(dict.fromkeys(FAST_DROPOUT_LOSSES), loss, "loss")
+        # The parameters, checks and targets of the plain sigmoid network.
+        net = MLP(sizes, "sigmoid", "sigmoid", loss, seed=seed, dtype=dtype)
+        self.sizes, self.loss_fn, self.dtype = net.sizes, net.loss_fn, net.dtype
+        self.params, self.check_data = net.params, net.check_data
+        self.keep_probs = check_keep_probs(keep_prob, len(self.sizes) - 1)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         p = self.keep_probs
         kp = p[0] if len(set(p)) == 1 else list(p)
         return (
@@ -212,74 +217,31 @@ class FastDropoutMLP:
             f"dtype={np.dtype(self.dtype).name})"
         )
 
-    def _forward(self, X):
-        """Surrogate forward pass, keeping A⁽⁰..ᴸ⁾ and, per layer, (μ, r, z̃)."""
-        As, cache = [X], []
-        for (W, b), p in zip(self.params, self.keep_probs, strict=True):
-            mu, var = _moments(As[-1], W, b, p)
-            r = np.sqrt(1 + _PI_8 * var)
-            Zt = mu / r
-            cache.append((mu, r, Zt))
-            As.append(sigmoid(Zt))
-        return As, cache
+    def forward(self, X: ArrayLike, inference: str = "gaussian") -> np.ndarray:
+        """Deterministic output (N, nL) of inputs `X` (N, n0).
 
-    def forward(self, X, inference="gaussian"):
-        """Deterministic output of the network.
-
-        Parameters
-        ----------
-        X : array_like, shape (N, n0)
-        inference : {"gaussian", "scaled"}
-            "gaussian" (default): the surrogate's output σ(z̃⁽ᴸ⁾),
-            Eq. :eq:`ch5-fast-act`. "scaled": the weight-scaling rule,
-            a⁽ℓ⁾ = σ(μ⁽ℓ⁾) with μ⁽ℓ⁾ of Eq. :eq:`ch5-mean`, variance ignored.
-
-        Returns
-        -------
-        ndarray, shape (N, nL)
+        ``inference="gaussian"`` (default): the surrogate's output σ(z̃⁽ᴸ⁾),
+        Eq. :eq:`ch5-fast-act`. ``"scaled"``: the weight-scaling rule,
+        a⁽ℓ⁾ = σ(μ⁽ℓ⁾) with μ⁽ℓ⁾ of Eq. :eq:`ch5-mean`, variance ignored.
         """
-        if inference not in ("gaussian", "scaled"):
-            raise ValueError(
-                f"inference must be 'gaussian' or 'scaled', got {inference!r}"
-            )
-        X = self._net._inputs(X)
+        check_choice(dict.fromkeys(("gaussian", "scaled")), inference, "inference")
+        A, _ = self.check_data(X)
         if inference == "gaussian":
-            return self._forward(X)[0][-1]
-        A = X
+            return fast_dropout_forward(self.params, self.keep_probs, A)[0][-1]
         for (W, b), p in zip(self.params, self.keep_probs, strict=True):
             A = sigmoid(p * (A @ W.T) + b)
         return A
 
-    def loss(self, X, Y):
-        """Loss of the surrogate's output, a mean over the batch.
+    def loss(self, X: ArrayLike, Y: ArrayLike) -> float:
+        """Loss of the surrogate's output (N, nL) against `Y`, a mean over the batch."""
+        X, Y = self.check_data(X, Y)
+        As, cache = fast_dropout_forward(self.params, self.keep_probs, X)
+        return _loss_value(self.loss_fn, cache[-1][2], As[-1], Y)
 
-        Parameters
-        ----------
-        X : array_like, shape (N, n0)
-        Y : array_like, shape (N, nL)
-
-        Returns
-        -------
-        float
-        """
-        X = self._net._inputs(X)
-        Y = self._net._targets(Y, len(X))
-        As, cache = self._forward(X)
-        return self.loss_fn.value(cache[-1][2], As[-1], Y)
-
-    def loss_and_grads(self, X, Y):
+    def loss_and_grads(self, X: ArrayLike, Y: ArrayLike) -> tuple[float, list]:
         """Surrogate loss and its exact gradient, by backprop through μ and v.
 
-        For ℓ = L..1, with γ⁽ℓ⁾ = ∂C/∂z̃⁽ℓ⁾ (Eq. :eq:`ch5-out-gamma` at the
-        output): δ⁽ℓ⁾ = ∂C/∂μ⁽ℓ⁾ (Eq. :eq:`ch5-delta`), τ⁽ℓ⁾ = ∂C/∂v⁽ℓ⁾
-        (Eq. :eq:`ch5-tau`), the weight and bias gradients
-        (Eqs. :eq:`ch5-grad-W`, :eq:`ch5-grad-b`), and the sensitivity passed
-        down (Eqs. :eq:`ch5-grad-a`, :eq:`ch5-hidden-gamma`).
-
-        Parameters
-        ----------
-        X : array_like, shape (N, n0)
-        Y : array_like, shape (N, nL)
+        γ⁽ᴸ⁾ = ∂C/∂z̃⁽ᴸ⁾ (Eq. :eq:`ch5-out-gamma`), then :func:`fast_dropout_backward`.
 
         Returns
         -------
@@ -287,85 +249,67 @@ class FastDropoutMLP:
         grads : list of (dW, db)
             Same shapes as :attr:`params`.
         """
-        X = self._net._inputs(X)
-        Y = self._net._targets(Y, len(X))
-        As, cache = self._forward(X)
-        value = self.loss_fn.value(cache[-1][2], As[-1], Y)
-        gamma = self.loss_fn.delta(cache[-1][2], As[-1], Y, self._act)
-        grads = [None] * len(self.params)
-        for layer in range(len(self.params) - 1, -1, -1):
-            (W, _), p = self.params[layer], self.keep_probs[layer]
-            mu, r, _ = cache[layer]
-            A_prev = As[layer]
-            delta = gamma / r
-            tau = (-np.pi / 16) * gamma * mu / r**3
-            c = 2 * p * (1 - p)
-            dW = p * (delta.T @ A_prev) + c * W * (tau.T @ np.square(A_prev))
-            grads[layer] = (dW, delta.sum(axis=0))
-            if layer:
-                dA = p * (delta @ W) + c * A_prev * (tau @ np.square(W))
-                gamma = dA * self._act.df(cache[layer - 1][2], A_prev)
-        return value, grads
+        X, Y = self.check_data(X, Y)
+        As, cache = fast_dropout_forward(self.params, self.keep_probs, X)
+        Zt, A = cache[-1][2], As[-1]
+        gamma = _output_delta(self.loss_fn, Zt, A, Y)
+        grads = fast_dropout_backward(self.params, self.keep_probs, As, cache, gamma)
+        return _loss_value(self.loss_fn, Zt, A, Y), grads
 
 
-def _check_net_rng(net, rng):
-    if not isinstance(net, FastDropoutMLP):
-        raise TypeError(f"net must be a FastDropoutMLP, got {type(net).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
+def _loss_value(loss, Z, A, Y):
+    return loss.value(Z if loss.on_logits else A, Y)
 
 
-def _mc_forward(net, X, rng):
-    """One dropout sample: A⁽⁰..ᴸ⁾, masks M⁽¹..ᴸ⁾ and pre-activations Z⁽¹..ᴸ⁾."""
+def _output_delta(loss, Z, A, Y):
+    """∂C/∂Z of the sigmoid output layer, for either kind of loss."""
+    if loss.on_logits:
+        return loss.grad(Z, Y)
+    return loss.grad(A, Y) * sigmoid_prime(Z, A)
+
+
+def mc_forward(params, keep_probs, X, rng):
+    """One dropout sample: A⁽⁰..ᴸ⁾, the masks M⁽¹..ᴸ⁾ and Z⁽¹..ᴸ⁾.
+
+    Z⁽ℓ⁾ = (M⁽ℓ⁾ ⊙ A⁽ℓ⁻¹⁾) W⁽ℓ⁾ᵀ + b⁽ℓ⁾.
+    """
     As, Ms, Zs = [X], [], []
-    for (W, b), p in zip(net.params, net.keep_probs, strict=True):
-        M = (rng.random(As[-1].shape) < p).astype(X.dtype)
-        Ms.append(M)
-        Zs.append((M * As[-1]) @ W.T + b)
+    for (W, b), p in zip(params, keep_probs, strict=True):
+        Ms.append((rng.random(As[-1].shape) < p).astype(X.dtype))
+        Zs.append((Ms[-1] * As[-1]) @ W.T + b)
         As.append(sigmoid(Zs[-1]))
     return As, Ms, Zs
 
 
-def mc_dropout_forward(net, X, rng):
-    """Output of one Monte Carlo dropout sample of `net`.
+def mc_dropout_forward(
+    net: "FastDropoutMLP", X: ArrayLike, rng: np.random.Generator
+) -> np.ndarray:
+    """Output (N, nL) of one Monte Carlo dropout sample of `net` (a FastDropoutMLP).
 
     Every input of every layer (x included) and every row gets its own
-    Bernoulli(p) keep mask, shared by all units of the layer (standard
-    dropout); kept inputs are not rescaled, matching Eq. :eq:`ch5-mean`.
-
-    Parameters
-    ----------
-    net : FastDropoutMLP
-    X : array_like, shape (N, n0)
-    rng : numpy.random.Generator
-        Source of the masks; advanced by the call.
-
-    Returns
-    -------
-    ndarray, shape (N, nL)
+    Bernoulli(p) keep mask, shared by all units of the layer; kept inputs
+    are not rescaled, matching Eq. :eq:`ch5-mean`. `rng` (a numpy
+    Generator) supplies the masks and is advanced.
     """
-    _check_net_rng(net, rng)
-    X = net._net._inputs(X)
-    return _mc_forward(net, X, rng)[0][-1]
+    check_dropout_net(net, rng)
+    X, _ = net.check_data(X)
+    return mc_forward(net.params, net.keep_probs, X, rng)[0][-1]
 
 
-def mc_dropout_loss_and_grads(net, X, Y, rng):
+def mc_dropout_loss_and_grads(
+    net: "FastDropoutMLP", X: ArrayLike, Y: ArrayLike, rng: np.random.Generator
+) -> tuple[float, list]:
     """Loss and exact gradients of one Monte Carlo dropout sample of `net`.
 
-    Masks are drawn as in :func:`mc_dropout_forward`; the sampled network
-    Z⁽ℓ⁾ = (M⁽ℓ⁾ ⊙ A⁽ℓ⁻¹⁾) W⁽ℓ⁾ᵀ + b⁽ℓ⁾ is differentiated by ordinary
-    backprop. Averaged over masks, the gradient is that of the expected loss
-    E[C], which differs from the gradient of the fast-dropout surrogate
-    (:meth:`FastDropoutMLP.loss_and_grads`) by the gaps chapter 5 measures.
+    Masks are drawn as in :func:`mc_dropout_forward`; the sampled network is
+    differentiated by ordinary backprop. Averaged over masks, the gradient is
+    that of the expected loss E[C], which differs from the gradient of the
+    fast-dropout surrogate by the gaps chapter 5 measures.
 
     Parameters
     ----------
     net : FastDropoutMLP
-        Its parameters, keep probabilities and loss are used; it is not
-        modified.
+        Its parameters, keep probabilities and loss; not modified.
     X : array_like, shape (N, n0)
     Y : array_like, shape (N, nL)
     rng : numpy.random.Generator
@@ -374,22 +318,17 @@ def mc_dropout_loss_and_grads(net, X, Y, rng):
     Returns
     -------
     loss : float
-        The sampled network's loss, a mean over the batch.
     grads : list of (dW, db)
         Same shapes as ``net.params``.
     """
-    _check_net_rng(net, rng)
-    X = net._net._inputs(X)
-    Y = net._net._targets(Y, len(X))
-    As, Ms, Zs = _mc_forward(net, X, rng)
-    value = net.loss_fn.value(Zs[-1], As[-1], Y)
-    delta = net.loss_fn.delta(Zs[-1], As[-1], Y, net._act)
-    grads = [None] * len(net.params)
-    for layer in range(len(net.params) - 1, -1, -1):
-        W, _ = net.params[layer]
-        kept = Ms[layer] * As[layer]
-        grads[layer] = (delta.T @ kept, delta.sum(axis=0))
-        if layer:
-            dA = (delta @ W) * Ms[layer]
-            delta = dA * net._act.df(Zs[layer - 1], As[layer])
-    return value, grads
+    check_dropout_net(net, rng)
+    X, Y = net.check_data(X, Y)
+    As, Ms, Zs = mc_forward(net.params, net.keep_probs, X, rng)
+    delta = _output_delta(net.loss_fn, Zs[-1], As[-1], Y)
+    grads: list = [None] * len(net.params)
+    for ell in range(len(net.params), 0, -1):
+        grads[ell - 1] = (delta.T @ (Ms[ell - 1] * As[ell - 1]), delta.sum(axis=0))
+        if ell > 1:
+            dA = (delta @ net.params[ell - 1][0]) * Ms[ell - 1]
+            delta = dA * sigmoid_prime(Zs[ell - 2], As[ell - 1])
+    return _loss_value(net.loss_fn, Zs[-1], As[-1], Y), grads

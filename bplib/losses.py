@@ -5,310 +5,225 @@
 #   book/04_sigmoid_losses.ipynb
 # Edit those cells, then run `make export`.
 
+"""Losses: their batch means and gradients (chapter 1; chapters 3 and 4 add more)."""
 
-# %% book/01_vector_chain_rule.ipynb, cell 39 (id 4dadc2a9)
-"""Losses: each gives its value (a batch mean) and its sensitivity at the output
-pre-activation, Δ⁽ᴸ⁾ = ∂C/∂Z⁽ᴸ⁾ (chapter 1; chapters 3 and 4 register more)."""
-
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from bplib.validation import as_float_array
+from bplib.activations import sigmoid
+from bplib.validation import (
+    check_choice,
+    check_logits,
+    check_logits_targets,
+    check_real,
+    check_weight_pairs,
+    class_targets,
+    dense_targets,
+    probability_targets,
+)
+
+__all__ = [
+    "squared_loss",
+    "squared_loss_grad",
+    "Loss",
+    "LOSSES",
+    "register_loss",
+    "get_loss",
+    "shifted_logsumexp",
+    "log_softmax_rows",
+    "sce_loss",
+    "sce_grad",
+    "weight_penalty",
+    "logsumexp",
+    "log_softmax",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_delta",
+    "l2_penalty",
+    "softplus",
+    "bce_loss",
+    "bce_grad",
+    "binary_cross_entropy",
+    "binary_cross_entropy_delta",
+]
 
 
+# %% book/01_vector_chain_rule.ipynb, cell 4843a949
+def squared_loss(A, Y):
+    """C = (1/N) Σₙ ½‖aₙ − yₙ‖², Eqs. :eq:`ch1-squared-loss`, :eq:`ch1-batch-loss`."""
+    R = A - Y
+    return 0.5 * float(np.einsum("ij,ij->", R, R)) / len(Y)
+
+
+def squared_loss_grad(A, Y):
+    """∂C/∂A = (A − Y) / N; times σ′(Z) it is Δ⁽ᴸ⁾, Eq. :eq:`ch1-batch-output-delta`."""
+    return (A - Y) / len(Y)
+
+
+# %% book/01_vector_chain_rule.ipynb, cell fbccd95b
 @dataclass(frozen=True)
 class Loss:
-    """A loss C(Z⁽ᴸ⁾, Y), averaged over the batch, and its gradient.
+    """A loss averaged over the batch, its gradient, and what it needs.
 
     Attributes
     ----------
     name : str
-        The name used by ``MLP(loss=...)``.
+        The name ``MLP(loss=...)`` takes.
     value : callable
-        ``value(Z, A, Y) -> float``: the mean loss over the N rows. `Z` and
-        `A` are the output layer's pre-activations and activations, (N, n_L);
-        `Y` the targets as returned by `targets`.
-    delta : callable
-        ``delta(Z, A, Y, act) -> ndarray (N, n_L)``: Δ⁽ᴸ⁾ = ∂C/∂Z⁽ᴸ⁾, where
-        `act` is the output :class:`~bplib.activations.Activation`. It
-        includes the 1/N of the batch mean.
+        ``value(out, Y) -> float``, the mean loss over the N rows of `out`.
+    grad : callable
+        ``grad(out, Y) -> ndarray``, ∂C/∂out, the shape of `out`; it includes
+        the 1/N of the mean.
+    on_logits : bool
+        Whether `out` is the output layer's pre-activation Z⁽ᴸ⁾ (then `grad`
+        is Δ⁽ᴸ⁾ itself) or its activation A⁽ᴸ⁾ (then Δ⁽ᴸ⁾ = grad ⊙ σ′(Z⁽ᴸ⁾)).
+    targets : callable
+        ``targets(Y, n_out, n_rows, dtype, name)``: checks the targets and
+        converts them to the array `value` and `grad` take.
     output : str or None
         The output activation the loss requires, or None if any will do.
-    targets : callable
-        ``targets(Y, n_out, n_rows, dtype) -> ndarray``: validates the targets
-        (raising ``TypeError``/``ValueError`` naming ``Y``) and converts them
-        to the array `value` and `delta` expect.
+    min_outputs : int
+        The fewest output units for which the loss depends on the parameters.
     """
 
     name: str
-    value: Callable
-    delta: Callable
-    output: str | None
-    targets: Callable
+    value: Callable[[np.ndarray, np.ndarray], float]
+    grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    on_logits: bool
+    targets: Callable[..., np.ndarray]
+    output: str | None = None
+    min_outputs: int = 1
 
 
-def dense_targets(Y, n_out, n_rows, dtype, name="Y"):
-    """Targets given as a finite float array of shape (n_rows, n_out)."""
-    return as_float_array(Y, name, shape=(n_rows, n_out), dtype=dtype)
+#: The losses by name; each chapter adds its own with :func:`register_loss`.
+LOSSES: dict[str, Loss] = {}
 
 
-def squared_value(Z, A, Y):
-    """Mean over rows of ½‖a − y‖², Eqs. :eq:`ch1-squared-loss`, :eq:`ch1-batch-loss`.
-
-    Parameters
-    ----------
-    Z, A : ndarray, shape (N, n_L)
-        Output pre-activations (unused) and activations.
-    Y : ndarray, shape (N, n_L)
-        Targets.
-
-    Returns
-    -------
-    float
-    """
-    r = A - Y
-    return 0.5 * float(np.einsum("ij,ij->", r, r)) / len(Y)
+def register_loss(loss: Loss) -> None:
+    """Make `loss` (a :class:`Loss`) available to ``MLP(loss=loss.name)``."""
+    LOSSES[loss.name] = loss
 
 
-def squared_delta(Z, A, Y, act):
-    """Δ⁽ᴸ⁾ = (A − Y) ⊙ σ′(Z) / N, Eq. :eq:`ch1-batch-output-delta`.
-
-    The batch form of Eq. :eq:`ch1-output-delta`.
-
-    Parameters
-    ----------
-    Z, A, Y : ndarray, shape (N, n_L)
-        Output pre-activations, activations and targets.
-    act : Activation
-        The output activation σ⁽ᴸ⁾.
-
-    Returns
-    -------
-    ndarray, shape (N, n_L)
-    """
-    return (A - Y) * act.df(Z, A) / len(Y)
-
-
-LOSSES = {
-    "squared": Loss("squared", squared_value, squared_delta, None, dense_targets),
-}
-
-
-def get_loss(name, argument="loss"):
-    """Return the registered :class:`Loss` called `name`.
-
-    Parameters
-    ----------
-    name : str
-        A key of ``LOSSES``: "squared" (chapter 1), and the losses later
-        chapters register.
-    argument : str
-        The caller's argument name, used in error messages.
+def get_loss(name: str, argument: str = "loss") -> Loss:
+    """The registered :class:`Loss` called `name`.
 
     Raises
     ------
     TypeError
         If `name` is not a string.
     ValueError
-        If `name` is unknown; the message lists the valid names.
+        If `name` is unknown; the message lists the registered names.
     """
-    if not isinstance(name, str):
-        raise TypeError(
-            f"{argument} must be a loss name (str), got {type(name).__name__}"
-        )
-    if name not in LOSSES:
-        valid = ", ".join(map(repr, LOSSES))
-        raise ValueError(f"{argument}={name!r} is unknown; expected one of {valid}")
-    return LOSSES[name]
+    return check_choice(LOSSES, name, argument)
 
 
-# %% book/03_softmax_cross_entropy.ipynb, cell 6 (id 825e4ead)
-# --- Chapter 3: softmax, cross-entropy on logits, L2 penalty ----------------
-import numpy as np  # noqa: F811 (also imported above in the notebook)
-
-from bplib.validation import as_float_array, check_real  # noqa: F811
+register_loss(Loss("squared", squared_loss, squared_loss_grad, False, dense_targets))
 
 
-def _logits(Z, name="Z"):
-    """Validate logits: a 1-D row (C,) or a 2-D batch (N, C) of finite reals."""
-    arr = np.asarray(Z)
-    ndim = arr.ndim if arr.ndim in (1, 2) else 2
-    dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
-    return as_float_array(arr, name, ndim=ndim, shape=(None,) * ndim, dtype=dtype)
+# %% book/03_softmax_cross_entropy.ipynb, cell 5f5f09aa
+# --- Chapter 3: softmax and cross-entropy on the logits, the L2 penalty ----
 
 
-def _shifted(Z):
-    """S = Z − max(Z) row-wise, and log Σ exp(S): the two parts of Eq. (ch3-logsumexp).
+def shifted_logsumexp(Z):
+    """S = Z − m and log Σₖ exp(S_k), m = maxₖ Z_k, over the last axis (kept).
 
-    Keeping them apart (instead of forming max + log Σ first) keeps
-    log_softmax = S − log Σ exp(S) accurate even when |Z| is large.
+    Eq. :eq:`ch3-logsumexp`: logsumexp(Z) = m + log Σₖ exp(S_k), with every
+    exponent ≤ 0. Returning S apart keeps log softmax = S − log Σₖ exp(S_k)
+    exact to rounding even when |Z| is large.
     """
     S = Z - Z.max(axis=-1, keepdims=True)
     return S, np.log(np.exp(S).sum(axis=-1, keepdims=True))
 
 
-def _logsumexp(Z):
-    m = Z.max(axis=-1, keepdims=True)
-    return m + np.log(np.exp(Z - m).sum(axis=-1, keepdims=True))
+def log_softmax_rows(Z):
+    """log softmax(Z) over the last axis, Eq. :eq:`ch3-log-softmax`."""
+    S, log_sum = shifted_logsumexp(Z)
+    return S - log_sum
 
 
-def _softmax(Z):
-    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
-    return E / E.sum(axis=-1, keepdims=True)
+# %% book/03_softmax_cross_entropy.ipynb, cell 94c0c84d
+def sce_loss(Z, Y):
+    """C = −(1/N) Σₙ Σₖ y_nk log softmax(zₙ)_k, Eq. :eq:`ch3-loss` without penalty."""
+    return -float(np.einsum("ij,ij->", Y, log_softmax_rows(Z))) / len(Z)
 
 
-def logsumexp(Z):
-    """log Σ_k exp(Z[..., k]) over the last axis, without overflow.
+def sce_grad(Z, Y):
+    """Δ = ∂C/∂Z = (softmax(Z) − Y) / N, Eq. :eq:`ch3-logit-delta`."""
+    return (np.exp(log_softmax_rows(Z)) - Y) / len(Z)
 
-    Implements Eq. :eq:`ch3-logsumexp` with m = max_k Z[..., k].
+
+def weight_penalty(params, l2, grads=None):
+    """λ/2 Σ_ℓ ‖W⁽ℓ⁾‖², Eq. :eq:`ch3-l2`; adds its gradient λW⁽ℓ⁾ to `grads`."""
+    if not l2:
+        return 0.0
+    for (W, _), (dW, _) in zip(params, grads or [], strict=False):
+        dW += l2 * W
+    return 0.5 * l2 * sum(float(np.einsum("ij,ij->", W, W)) for W, _ in params)
+
+
+# %% book/03_softmax_cross_entropy.ipynb, cell 017381e6
+def logsumexp(Z: ArrayLike) -> np.ndarray:
+    """log Σₖ exp(Z[..., k]) over the last axis, without overflow.
+
+    Eq. :eq:`ch3-logsumexp`, with m = maxₖ Z[..., k].
 
     Parameters
     ----------
-    Z : array_like, shape (C,) or (N, C)
+    Z : array_like, shape (K,) or (N, K)
         Logits.
 
     Returns
     -------
     ndarray, shape () or (N,)
         Finite for any finite input (e.g. logits of ±1e4).
-
-    Raises
-    ------
-    TypeError, ValueError
-        If `Z` is not a finite real array of 1 or 2 dimensions.
     """
-    Z = _logits(Z)
-    return _logsumexp(Z)[..., 0]
+    Z = check_logits(Z)
+    return Z.max(axis=-1) + shifted_logsumexp(Z)[1][..., 0]
 
 
-def log_softmax(Z):
+def log_softmax(Z: ArrayLike) -> np.ndarray:
     """log softmax(Z) row by row, Eq. :eq:`ch3-log-softmax`.
 
     Parameters
     ----------
-    Z : array_like, shape (C,) or (N, C)
+    Z : array_like, shape (K,) or (N, K)
 
     Returns
     -------
     ndarray, same shape as `Z`
         Z − logsumexp(Z); finite for finite `Z`, never log(0).
     """
-    S, log_sum = _shifted(_logits(Z))
-    return S - log_sum
+    return log_softmax_rows(check_logits(Z))
 
 
-def softmax(Z):
-    """Row-wise softmax, Eq. :eq:`ch3-softmax`, with the shift of :eq:`ch3-logsumexp`.
+def softmax(Z: ArrayLike) -> np.ndarray:
+    """Row-wise softmax, Eq. :eq:`ch3-softmax`, computed as exp(log softmax(Z)).
 
     Parameters
     ----------
-    Z : array_like, shape (C,) or (N, C)
+    Z : array_like, shape (K,) or (N, K)
 
     Returns
     -------
     ndarray, same shape as `Z`
         Probabilities in [0, 1], each row summing to 1.
     """
-    return _softmax(_logits(Z))
+    return np.exp(log_softmax(Z))
 
 
-def class_targets(Y, n_out, n_rows=None, dtype=np.float64, name="Y"):
-    """Validate class targets and return them one-hot.
+def softmax_cross_entropy(Z: ArrayLike, Y: ArrayLike) -> float:
+    """Mean cross-entropy of softmax(Z) against class targets Y, Eq. :eq:`ch3-loss`.
 
-    Parameters
-    ----------
-    Y : array_like
-        Either integer class labels of shape (N,) with values in
-        ``0..n_out-1`` (floats with integral values are accepted), or a
-        one-hot array of shape (N, n_out): entries 0 or 1, one 1 per row.
-    n_out : int
-        Number of classes C.
-    n_rows : int, optional
-        Required number of rows N.
-    dtype : {np.float64, np.float32}
-    name : str
-        Argument name used in error messages.
-
-    Returns
-    -------
-    ndarray, shape (N, n_out)
-        One-hot targets (a new array when labels were given).
-
-    Raises
-    ------
-    TypeError
-        If `Y` is not numeric.
-    ValueError
-        If the labels are out of range or not integers, the one-hot rows are
-        not one-hot, or the shape is wrong.
-    """
-    arr = np.asarray(Y)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must be integer class labels (N,) or one-hot (N, {n_out}), "
-            f"got dtype {arr.dtype}"
-        )
-    if arr.ndim == 1 and arr.dtype.kind != "b":
-        if n_rows is not None and len(arr) != n_rows:
-            raise ValueError(
-                f"{name} has {len(arr)} labels but there are {n_rows} rows; "
-                "expected one label per row"
-            )
-        if len(arr) == 0:
-            raise ValueError(f"{name} is empty; expected at least one label")
-        if arr.dtype.kind == "f" and (
-            not np.isfinite(arr).all() or (arr != np.round(arr)).any()
-        ):
-            raise ValueError(
-                f"{name} given as 1-D must hold integer class labels in "
-                f"0..{n_out - 1}, got non-integer values"
-            )
-        # Range check before any cast: a huge float label must not overflow int64.
-        lo, hi = arr.min(), arr.max()
-        if lo < 0 or hi >= n_out:
-            raise ValueError(
-                f"{name} given as 1-D must hold integer class labels in "
-                f"0..{n_out - 1}, got values from {lo:g} to {hi:g}"
-            )
-        out = np.zeros((len(arr), n_out), dtype=dtype)
-        out[np.arange(len(arr)), arr.astype(np.intp)] = 1
-        return out
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be integer class labels of shape (N,) or one-hot of "
-            f"shape (N, {n_out}), got shape {arr.shape}"
-        )
-    onehot = as_float_array(arr, name, shape=(n_rows, n_out), dtype=dtype)
-    if not (((onehot == 0) | (onehot == 1)).all() and (onehot.sum(axis=1) == 1).all()):
-        raise ValueError(
-            f"{name} given as 2-D must be one-hot (entries 0 or 1, exactly one 1 "
-            f"per row); for class labels pass a 1-D integer array in 0..{n_out - 1}"
-        )
-    return onehot
-
-
-def _sce_value(Z, Y):
-    S, log_sum = _shifted(Z)
-    return -float(np.einsum("ij,ij->", Y, S - log_sum)) / len(Z)
-
-
-def _sce_delta(Z, Y):
-    return (_softmax(Z) - Y) / len(Z)
-
-
-def softmax_cross_entropy(Z, Y):
-    """Mean cross-entropy of softmax(Z) against class targets Y.
-
-    C = (1/N) Σ_n (logsumexp(z_n) − Σ_k y_nk z_nk), Eqs. :eq:`ch3-loss`
-    (without the penalty) and :eq:`ch3-log-softmax`.
+    C = (1/N) Σₙ (logsumexp(zₙ) − Σₖ y_nk z_nk), without the penalty.
 
     Parameters
     ----------
-    Z : array_like, shape (N, C)
+    Z : array_like, shape (N, K)
         Logits (the output layer's pre-activations, identity output).
-    Y : array_like, shape (N,) or (N, C)
+    Y : array_like, shape (N,) or (N, K)
         Integer labels or one-hot targets (see :func:`class_targets`).
 
     Returns
@@ -316,34 +231,28 @@ def softmax_cross_entropy(Z, Y):
     float
         Finite for any finite logits.
     """
-    Z = _logits(Z)
-    if Z.ndim != 2:
-        raise ValueError(f"Z must be 2-D (N, C), got shape {Z.shape}")
-    return _sce_value(Z, class_targets(Y, Z.shape[1], len(Z), Z.dtype))
+    return sce_loss(*check_logits_targets(Z, Y, class_targets))
 
 
-def softmax_cross_entropy_delta(Z, Y):
-    """∂C/∂Z of :func:`softmax_cross_entropy`: (softmax(Z) − Y) / N.
+def softmax_cross_entropy_delta(Z: ArrayLike, Y: ArrayLike) -> np.ndarray:
+    """∂C/∂Z of :func:`softmax_cross_entropy`, (softmax(Z) − Y)/N.
 
-    Implements Eq. :eq:`ch3-logit-delta`.
+    Eq. :eq:`ch3-logit-delta`.
 
     Parameters
     ----------
-    Z : array_like, shape (N, C)
-    Y : array_like, shape (N,) or (N, C)
+    Z : array_like, shape (N, K)
+    Y : array_like, shape (N,) or (N, K)
 
     Returns
     -------
-    ndarray, shape (N, C)
+    ndarray, shape (N, K)
         Each row sums to zero (up to rounding).
     """
-    Z = _logits(Z)
-    if Z.ndim != 2:
-        raise ValueError(f"Z must be 2-D (N, C), got shape {Z.shape}")
-    return _sce_delta(Z, class_targets(Y, Z.shape[1], len(Z), Z.dtype))
+    return sce_grad(*check_logits_targets(Z, Y, class_targets))
 
 
-def l2_penalty(params, l2):
+def l2_penalty(params: Sequence, l2: float) -> tuple[float, list]:
     """The weight penalty λ/2 Σ_ℓ ‖W⁽ℓ⁾‖²_F and its gradient, Eq. :eq:`ch3-l2`.
 
     Parameters
@@ -360,106 +269,49 @@ def l2_penalty(params, l2):
         dW = λW and db = 0: the biases are never penalised.
     """
     lam = check_real(l2, "l2", low=0.0)
-    if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)):
-        raise TypeError(
-            f"params must be a list of (W, b) pairs, got {type(params).__name__}"
-        )
-    value, grads = 0.0, []
-    for i, pair in enumerate(params):
-        if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
-            raise TypeError(
-                f"params[{i}] must be a pair (W, b), got {type(pair).__name__}"
-            )
-        W = np.asarray(pair[0])
-        b = np.asarray(pair[1])
-        if W.ndim != 2 or W.dtype.kind != "f" or b.shape != W.shape[:1]:
-            raise ValueError(
-                f"params[{i}] must be (W, b) with W a float (n_out, n_in) array and "
-                f"b of shape (n_out,), got shapes {W.shape} and {b.shape}"
-            )
-        value += 0.5 * lam * float(np.einsum("ij,ij->", W, W))
-        grads.append((lam * W, np.zeros_like(b)))
-    return value, grads
+    params = check_weight_pairs(params)
+    grads = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    return weight_penalty(params, lam, grads), grads
 
 
-def _sce_loss_value(Z, A, Y):
-    return _sce_value(Z, Y)
-
-
-def _sce_loss_delta(Z, A, Y, act):
-    return _sce_delta(Z, Y)
-
-
-LOSSES["softmax_cross_entropy"] = Loss(
-    "softmax_cross_entropy",
-    value=_sce_loss_value,
-    delta=_sce_loss_delta,
-    output="identity",
-    targets=class_targets,
+register_loss(
+    Loss(
+        "softmax_cross_entropy",
+        sce_loss,
+        sce_grad,
+        on_logits=True,
+        targets=class_targets,
+        output="identity",
+        min_outputs=2,
+    )
 )
 
 
-# %% book/04_sigmoid_losses.ipynb, cell 7 (id 3565580d)
-# --- Chapter 4: binary cross-entropy on sigmoid outputs, from the logits -----
-import numpy as np  # noqa: F811 (also imported above in the notebook)
-
-from bplib.activations import sigmoid as _sigmoid
-from bplib.validation import as_float_array  # noqa: F811
+# %% book/04_sigmoid_losses.ipynb, cell 2e2ffef6
+# --- Chapter 4: binary cross-entropy on sigmoid outputs, from the logits --
 
 
-def softplus(z):
-    """sp(z) = log(1 + e^z), computed without overflow, Eq. :eq:`ch4-bce-logits`.
-
-    Parameters
-    ----------
-    z : array_like
-        Any shape.
-
-    Returns
-    -------
-    ndarray, same shape as `z`
-        max(z, 0) + log1p(exp(−abs(z))): finite for any finite `z`, no warnings.
-    """
-    z = np.asarray(z)
-    z = z if z.dtype.kind == "f" else z.astype(np.float64)
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+def softplus(z: ArrayLike) -> np.ndarray:
+    """sp(z) = log(1 + e^z) = max(z, 0) + log(1 + e^(−|z|)), :eq:`ch4-bce-logits`."""
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
-def probability_targets(Y, n_out, n_rows=None, dtype=np.float64, name="Y"):
-    """Validate binary cross-entropy targets: shape (N, n_out), values in [0, 1].
-
-    Raises
-    ------
-    TypeError
-        If `Y` is not numeric.
-    ValueError
-        If the shape is wrong or a value lies outside [0, 1].
-    """
-    Y = as_float_array(Y, name, shape=(n_rows, n_out), dtype=dtype)
-    if ((Y < 0) | (Y > 1)).any():
-        raise ValueError(
-            f"{name} must hold targets in [0, 1] for binary cross-entropy, got values "
-            f"from {Y.min():g} to {Y.max():g}"
-        )
-    return Y
-
-
-def _bce_value(Z, Y):
+def bce_loss(Z, Y):
+    """C = (1/N) Σₙ Σₖ [sp(z_nk) − y_nk z_nk], Eq. :eq:`ch4-bce-logits`."""
     return float(np.einsum("ij->", softplus(Z) - Y * Z)) / len(Z)
 
 
-def _bce_args(Z, Y):
-    dtype = np.asarray(Z).dtype
-    dtype = dtype if dtype in (np.float32, np.float64) else np.float64
-    Z = as_float_array(Z, "Z", shape=(None, None), dtype=dtype)
-    return Z, probability_targets(Y, Z.shape[1], len(Z), Z.dtype)
+def bce_grad(Z, Y):
+    """Δ = ∂C/∂Z = (σ(Z) − Y) / N, Eq. :eq:`ch4-delta-ce`."""
+    return (sigmoid(Z) - Y) / len(Z)
 
 
-def binary_cross_entropy(Z, Y):
+# %% book/04_sigmoid_losses.ipynb, cell b09f8a2e
+def binary_cross_entropy(Z: ArrayLike, Y: ArrayLike) -> float:
     """Mean binary cross-entropy from the logits, Eq. :eq:`ch4-bce-logits`.
 
-    C = (1/N) Σ_n Σ_k [sp(z_nk) − y_nk z_nk], which equals Eq. :eq:`ch4-bce`
-    averaged over the rows, for sigmoid outputs a = σ(Z). Computed from the
+    C = (1/N) Σₙ Σₖ [sp(z_nk) − y_nk z_nk], which equals Eq. :eq:`ch4-bce`
+    averaged over the rows for sigmoid outputs a = σ(Z). Computed from the
     logits `Z`, it stays finite (and exact) where σ(Z) rounds to 0 or 1.
 
     Parameters
@@ -473,11 +325,10 @@ def binary_cross_entropy(Z, Y):
     -------
     float
     """
-    Z, Y = _bce_args(Z, Y)
-    return _bce_value(Z, Y)
+    return bce_loss(*check_logits_targets(Z, Y, probability_targets))
 
 
-def binary_cross_entropy_delta(Z, Y):
+def binary_cross_entropy_delta(Z: ArrayLike, Y: ArrayLike) -> np.ndarray:
     """∂C/∂Z of :func:`binary_cross_entropy`: (σ(Z) − Y) / N, Eq. :eq:`ch4-delta-ce`.
 
     Parameters
@@ -489,23 +340,16 @@ def binary_cross_entropy_delta(Z, Y):
     -------
     ndarray, shape (N, n)
     """
-    Z, Y = _bce_args(Z, Y)
-    return (_sigmoid(Z) - Y) / len(Z)
+    return bce_grad(*check_logits_targets(Z, Y, probability_targets))
 
 
-def _bce_loss_value(Z, A, Y):
-    return _bce_value(Z, Y)
-
-
-def _bce_loss_delta(Z, A, Y, act):
-    # A = σ(Z): MLP requires output="sigmoid" for this loss.
-    return (A - Y) / len(Z)
-
-
-LOSSES["cross_entropy"] = Loss(
-    "cross_entropy",
-    value=_bce_loss_value,
-    delta=_bce_loss_delta,
-    output="sigmoid",
-    targets=probability_targets,
+register_loss(
+    Loss(
+        "cross_entropy",
+        bce_loss,
+        bce_grad,
+        on_logits=True,
+        targets=probability_targets,
+        output="sigmoid",
+    )
 )

@@ -3,56 +3,105 @@
 #   book/01_vector_chain_rule.ipynb
 # Edit those cells, then run `make export`.
 
+"""The multilayer perceptron: forward pass, backprop, and the MLP class (chapter 1)."""
 
-# %% book/01_vector_chain_rule.ipynb, cell 41 (id ca7ca5e5)
-"""The multilayer perceptron: forward pass, loss and backprop (chapter 1)."""
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
-from bplib.activations import get_activation
-from bplib.losses import get_loss
-from bplib.validation import (
-    as_float_array,
-    check_dtype,
-    check_int,
-    check_real,
-    check_sizes,
-)
+from bplib.activations import ACTIVATIONS
+from bplib.losses import LOSSES, weight_penalty
+from bplib.validation import check_data, check_network
+
+__all__ = [
+    "forward",
+    "sensitivities",
+    "gradients",
+    "init_params",
+    "MLP",
+]
+
+
+# %% book/01_vector_chain_rule.ipynb, cell 4efed3ae
+def forward(params, activations, X):
+    """Z⁽ℓ⁾ = A⁽ℓ⁻¹⁾W⁽ℓ⁾ᵀ + b⁽ℓ⁾ and A⁽ℓ⁾ = σ⁽ℓ⁾(Z⁽ℓ⁾), Eq. :eq:`ch1-batch-forward`.
+
+    Returns ``(As, Zs)``: ``As[ℓ]`` is A⁽ℓ⁾ (N, n_ℓ) for ℓ = 0..L, and
+    ``Zs[ℓ]`` is Z⁽ℓ⁾ for ℓ = 1..L (``Zs[0]`` is None).
+    """
+    As, Zs = [X], [None]
+    for (W, b), act in zip(params, activations, strict=True):
+        Zs.append(As[-1] @ W.T + b)
+        As.append(act.f(Zs[-1]))
+    return As, Zs
+
+
+# %% book/01_vector_chain_rule.ipynb, cell 4f2ca4f5
+def sensitivities(params, activations, As, Zs, delta):
+    """Yield (ℓ, Δ⁽ℓ⁾) for ℓ = L, …, 1, starting from Δ⁽ᴸ⁾ = `delta`.
+
+    Δ⁽ℓ⁻¹⁾ = (Δ⁽ℓ⁾ W⁽ℓ⁾) ⊙ σ′(Z⁽ℓ⁻¹⁾), Eq. :eq:`ch1-batch-recursion`.
+    """
+    for ell in range(len(params), 0, -1):
+        yield ell, delta
+        if ell > 1:
+            W = params[ell - 1][0]
+            delta = (delta @ W) * activations[ell - 2].df(Zs[ell - 1], As[ell - 1])
+
+
+def gradients(As, deltas):
+    """dW⁽ℓ⁾ = Δ⁽ℓ⁾ᵀ A⁽ℓ⁻¹⁾ and db⁽ℓ⁾ = Σₙ Δ⁽ℓ⁾, Eq. :eq:`ch1-batch-grads`.
+
+    `deltas` yields (ℓ, Δ⁽ℓ⁾) in any order; returns [(dW, db)] for ℓ = 1..L.
+    """
+    grads = {ell: (D.T @ As[ell - 1], D.sum(axis=0)) for ell, D in deltas}
+    return [grads[ell] for ell in sorted(grads)]
+
+
+# %% book/01_vector_chain_rule.ipynb, cell 424fc48e
+def init_params(sizes, activations, seed, dtype):
+    """W⁽ℓ⁾ ~ N(0, g/n_{ℓ−1}), g = 2 before a ReLU and 1 otherwise; b⁽ℓ⁾ = 0."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for n_in, n_out, act in zip(sizes[:-1], sizes[1:], activations, strict=True):
+        gain = 2.0 if act.name == "relu" else 1.0
+        W = rng.standard_normal((n_out, n_in)) * np.sqrt(gain / n_in)
+        params.append((W.astype(dtype), np.zeros(n_out, dtype)))
+    return params
 
 
 class MLP:
-    """A fully connected network trained by backpropagation.
+    """A fully connected network trained by backpropagation (chapter 1).
 
     Layer ℓ = 1..L computes Z⁽ℓ⁾ = A⁽ℓ⁻¹⁾ W⁽ℓ⁾ᵀ + b⁽ℓ⁾ and A⁽ℓ⁾ = σ⁽ℓ⁾(Z⁽ℓ⁾),
-    with rows as samples (Eq. :eq:`ch1-batch-forward`).
+    rows as samples (Eq. :eq:`ch1-batch-forward`).
 
     Parameters
     ----------
     sizes : list of int
         Layer widths ``[n0, n1, ..., nL]``, at least two.
     activation : str or list of str
-        Hidden-layer activation: one name for all hidden layers, or one name
-        per hidden layer (``L − 1`` names). One of "sigmoid", "tanh", "relu",
-        "identity".
+        Hidden-layer activation: one name for all hidden layers, or one per
+        hidden layer (L − 1 names): "sigmoid", "tanh", "relu", "identity".
     output : str
         Output-layer activation, same names.
     loss : str
         "squared" (½‖a − y‖² per sample), "cross_entropy" (binary, needs
         ``output="sigmoid"``) or "softmax_cross_entropy" (logits, needs
-        ``output="identity"``). Losses are means over the batch.
+        ``output="identity"`` and at least 2 outputs). Means over the batch.
     l2 : float
         λ ≥ 0 of the penalty λ/2 · Σ_ℓ ‖W⁽ℓ⁾‖²; biases are never penalised.
     seed : int
-        Seed (≥ 0) of the weight initialisation: W⁽ℓ⁾ ~ N(0, g/n_{ℓ−1}) with
-        g = 2 for ReLU layers and 1 otherwise; biases start at zero.
+        Seed (≥ 0) of the initialisation W⁽ℓ⁾ ~ N(0, g/n_{ℓ−1}), g = 2 for
+        ReLU layers and 1 otherwise; biases start at zero.
     dtype : {np.float64, np.float32}
         Floating type of parameters and computations.
 
     Attributes
     ----------
     params : list of (W, b)
-        ``W`` has shape (n_ℓ, n_{ℓ−1}) and ``b`` shape (n_ℓ,). The arrays may
-        be updated in place.
+        ``W`` (n_ℓ, n_{ℓ−1}) and ``b`` (n_ℓ,); may be updated in place.
     sizes : list of int
     activations : list of Activation
         σ⁽¹⁾ … σ⁽ᴸ⁾, the output activation last.
@@ -68,51 +117,21 @@ class MLP:
 
     def __init__(
         self,
-        sizes,
-        activation="sigmoid",
-        output="identity",
-        loss="squared",
-        l2=0.0,
-        seed=0,
-        dtype=np.float64,
-    ):
-        sizes = check_sizes(sizes)
-        n_layers = len(sizes) - 1
-        if isinstance(activation, (list, tuple)):
-            if len(activation) != n_layers - 1:
-                raise ValueError(
-                    f"activation lists {len(activation)} names but the network has "
-                    f"{n_layers - 1} hidden layers; give one name per hidden layer"
-                )
-            hidden = [
-                get_activation(a, f"activation[{i}]") for i, a in enumerate(activation)
-            ]
-        else:
-            hidden = [get_activation(activation)] * (n_layers - 1)
-        out = get_activation(output, "output")
-        loss_fn = get_loss(loss)
-        if loss_fn.output is not None and out.name != loss_fn.output:
-            raise ValueError(
-                f"loss={loss!r} needs output={loss_fn.output!r}, got output={output!r}"
-            )
-        l2 = check_real(l2, "l2", low=0.0)
-        dtype = check_dtype(dtype)
-        seed = check_int(seed, "seed", minimum=0)
-        self.sizes = sizes
-        self.activations = [*hidden, out]
-        self.loss_fn = loss_fn
-        self.l2 = l2
-        self.dtype = dtype
-        rng = np.random.default_rng(seed)
-        self.params = []
-        for n_in, n_out, act in zip(
-            sizes[:-1], sizes[1:], self.activations, strict=True
-        ):
-            gain = 2.0 if act.name == "relu" else 1.0
-            W = rng.standard_normal((n_out, n_in)) * np.sqrt(gain / n_in)
-            self.params.append((W.astype(self.dtype), np.zeros(n_out, self.dtype)))
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "sigmoid",
+        output: str = "identity",
+        loss: str = "squared",
+        l2: float = 0.0,
+        seed: int = 0,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
+        checked = check_network(
+            sizes, activation, output, loss, l2, seed, dtype, (ACTIVATIONS, LOSSES)
+        )
+        self.sizes, self.activations, self.loss_fn, self.l2, seed, self.dtype = checked
+        self.params = init_params(self.sizes, self.activations, seed, self.dtype)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         acts = [a.name for a in self.activations]
         return (
             f"MLP({self.sizes}, activation={acts[:-1]}, output={acts[-1]!r}, "
@@ -120,65 +139,32 @@ class MLP:
             f"dtype={np.dtype(self.dtype).name})"
         )
 
-    def _inputs(self, X):
-        return as_float_array(X, "X", shape=(None, self.sizes[0]), dtype=self.dtype)
+    def check_data(
+        self, X: ArrayLike, Y: ArrayLike | None = None, names: tuple = ("X", "Y")
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Check inputs `X` (N, n0) and targets `Y`; return them in :attr:`dtype`.
 
-    def _targets(self, Y, n_rows):
-        return self.loss_fn.targets(Y, self.sizes[-1], n_rows, self.dtype)
-
-    def _forward(self, X):
-        """Forward pass keeping what backward needs: A⁽⁰..ᴸ⁾ and Z⁽¹..ᴸ⁾.
-
-        Eq. :eq:`ch1-batch-forward`; `X` must already be validated.
-        Returns ``(As, Zs)`` with ``As[ℓ]`` of shape (N, n_ℓ), ℓ = 0..L, and
-        ``Zs[ℓ − 1]`` of shape (N, n_ℓ), ℓ = 1..L.
+        Targets of ``loss="softmax_cross_entropy"`` come back one-hot. With
+        ``Y=None`` only `X` is checked. `names` are used in error messages.
         """
-        As, Zs = [X], []
-        for (W, b), act in zip(self.params, self.activations, strict=True):
-            Z = As[-1] @ W.T
-            Z += b
-            Zs.append(Z)
-            As.append(act.f(Z))
-        return As, Zs
+        return check_data(X, Y, self.sizes, self.loss_fn, self.dtype, names)
 
-    def _penalty(self):
-        if not self.l2:
-            return 0.0
-        return (
-            0.5
-            * self.l2
-            * sum(float(np.einsum("ij,ij->", W, W)) for W, _ in self.params)
-        )
+    def _output_delta(self, As, Zs, Y):
+        """Δ⁽ᴸ⁾, Eq. :eq:`ch1-batch-output-delta` (chapters 3–4 for logit losses)."""
+        if self.loss_fn.on_logits:
+            return self.loss_fn.grad(Zs[-1], Y)
+        return self.loss_fn.grad(As[-1], Y) * self.activations[-1].df(Zs[-1], As[-1])
 
-    def _deltas(self, As, Zs, Y):
-        """Δ⁽¹⁾ … Δ⁽ᴸ⁾, Eqs. :eq:`ch1-batch-output-delta`, :eq:`ch1-batch-recursion`."""
-        deltas = [None] * len(self.params)
-        delta = self.loss_fn.delta(Zs[-1], As[-1], Y, self.activations[-1])
-        for layer in range(len(self.params) - 1, -1, -1):
-            deltas[layer] = delta
-            if layer:
-                W, _ = self.params[layer]
-                act = self.activations[layer - 1]
-                # In place: one (N, n) temporary fewer per layer (measured in
-                # benchmarks/bench_step.py; the result is bit-for-bit the same).
-                delta = delta @ W
-                delta *= act.df(Zs[layer - 1], As[layer])
-        return deltas
+    def _cost(self, As, Zs, Y, grads=None):
+        out = Zs[-1] if self.loss_fn.on_logits else As[-1]
+        return self.loss_fn.value(out, Y) + weight_penalty(self.params, self.l2, grads)
 
-    def forward(self, X):
-        """Output activations A⁽ᴸ⁾, Eq. :eq:`ch1-batch-forward`.
+    def forward(self, X: ArrayLike) -> np.ndarray:
+        """Output activations A⁽ᴸ⁾ (N, nL) of `X` (N, n0), :eq:`ch1-batch-forward`."""
+        X, _ = self.check_data(X)
+        return forward(self.params, self.activations, X)[0][-1]
 
-        Parameters
-        ----------
-        X : array_like, shape (N, n0)
-
-        Returns
-        -------
-        ndarray, shape (N, nL)
-        """
-        return self._forward(self._inputs(X))[0][-1]
-
-    def loss(self, X, Y):
+    def loss(self, X: ArrayLike, Y: ArrayLike) -> float:
         """Mean loss over the batch plus the L2 penalty.
 
         Parameters
@@ -192,40 +178,35 @@ class MLP:
         -------
         float
         """
-        X = self._inputs(X)
-        Y = self._targets(Y, len(X))
-        As, Zs = self._forward(X)
-        return self.loss_fn.value(Zs[-1], As[-1], Y) + self._penalty()
+        X, Y = self.check_data(X, Y)
+        As, Zs = forward(self.params, self.activations, X)
+        return self._cost(As, Zs, Y)
 
-    def sensitivities(self, X, Y):
+    def sensitivities(self, X: ArrayLike, Y: ArrayLike) -> list[np.ndarray]:
         """The sensitivities Δ⁽ℓ⁾ = ∂C/∂Z⁽ℓ⁾ of every layer, by backprop.
 
         Eqs. :eq:`ch1-batch-output-delta` and :eq:`ch1-batch-recursion`. Row n
-        of Δ⁽ℓ⁾ is the per-sample sensitivity δ⁽ℓ⁾ₙ divided by N (the loss is
-        a batch mean); the L2 penalty does not depend on Z and adds nothing.
-
-        Parameters
-        ----------
-        X : array_like, shape (N, n0)
-        Y : array_like, as for :meth:`loss`
+        of Δ⁽ℓ⁾ is the per-sample δ⁽ℓ⁾ₙ divided by N (the loss is a mean);
+        the L2 penalty does not depend on Z and adds nothing.
 
         Returns
         -------
         list of ndarray
             ``[Δ⁽¹⁾, ..., Δ⁽ᴸ⁾]``, Δ⁽ℓ⁾ of shape (N, n_ℓ).
         """
-        X = self._inputs(X)
-        Y = self._targets(Y, len(X))
-        As, Zs = self._forward(X)
-        return self._deltas(As, Zs, Y)
+        X, Y = self.check_data(X, Y)
+        As, Zs = forward(self.params, self.activations, X)
+        deltas = sensitivities(
+            self.params, self.activations, As, Zs, self._output_delta(As, Zs, Y)
+        )
+        return [D for _, D in sorted(deltas, key=lambda pair: pair[0])]
 
-    def loss_and_grads(self, X, Y):
+    def loss_and_grads(self, X: ArrayLike, Y: ArrayLike) -> tuple[float, list]:
         """Loss and its gradient with respect to every parameter, by backprop.
 
-        Implements Eqs. :eq:`ch1-batch-output-delta`, :eq:`ch1-batch-recursion`
-        and :eq:`ch1-batch-grads`: Δ⁽ᴸ⁾ from the loss, then for ℓ = L..1,
-        dW⁽ℓ⁾ = Δ⁽ℓ⁾ᵀ A⁽ℓ⁻¹⁾ (+ λW⁽ℓ⁾), db⁽ℓ⁾ = Σ_rows Δ⁽ℓ⁾ and
-        Δ⁽ℓ⁻¹⁾ = (Δ⁽ℓ⁾ W⁽ℓ⁾) ⊙ σ′(Z⁽ℓ⁻¹⁾).
+        Δ⁽ᴸ⁾ from the loss (Eq. :eq:`ch1-batch-output-delta`), the recursion
+        :eq:`ch1-batch-recursion` down to Δ⁽¹⁾, and the gradients
+        :eq:`ch1-batch-grads`, plus λW⁽ℓ⁾ from the penalty.
 
         Parameters
         ----------
@@ -238,14 +219,10 @@ class MLP:
         grads : list of (dW, db)
             Same shapes as :attr:`params`: dW (n_ℓ, n_{ℓ−1}), db (n_ℓ,).
         """
-        X = self._inputs(X)
-        Y = self._targets(Y, len(X))
-        As, Zs = self._forward(X)
-        value = self.loss_fn.value(Zs[-1], As[-1], Y) + self._penalty()
-        grads = []
-        for layer, delta in enumerate(self._deltas(As, Zs, Y)):
-            dW = delta.T @ As[layer]
-            if self.l2:
-                dW += self.l2 * self.params[layer][0]
-            grads.append((dW, delta.sum(axis=0)))
-        return value, grads
+        X, Y = self.check_data(X, Y)
+        As, Zs = forward(self.params, self.activations, X)
+        delta = self._output_delta(As, Zs, Y)
+        grads = gradients(
+            As, sensitivities(self.params, self.activations, As, Zs, delta)
+        )
+        return self._cost(As, Zs, Y, grads), grads

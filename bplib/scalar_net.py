@@ -3,8 +3,6 @@
 #   book/02_scalar_expansion.ipynb
 # Edit those cells, then run `make export`.
 
-
-# %% book/02_scalar_expansion.ipynb, cell 4 (id 4cc52809)
 """The two-layer network of chapter 2, differentiated one scalar at a time.
 
 Two hidden units, each with one input, feed one output unit that adds a
@@ -16,11 +14,26 @@ with and without shared subexpressions (Eqs. :eq:`ch2-count-forward`,
 :eq:`ch2-count-naive` and :eq:`ch2-count-backprop`).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from bplib.activations import get_activation
-from bplib.validation import as_float_array
+from bplib.validation import as_float_array, check_choice, check_pairs, check_sizes
 
+__all__ = [
+    "PARAM_NAMES",
+    "forward_trace",
+    "forward",
+    "partials",
+    "to_mlp",
+    "partials_from_mlp_grads",
+    "OpCount",
+    "count_ops",
+]
+
+
+# %% book/02_scalar_expansion.ipynb, cell 4cc52809
 #: Order of the eight parameters in every ``theta`` vector and partials column.
 PARAM_NAMES = ("w10", "b10", "w11", "b11", "w20_0", "w20_1", "b20_0", "b20_1")
 
@@ -109,7 +122,7 @@ def forward(x, theta, activation="sigmoid"):
     return forward_trace(x, theta, activation)["y"]
 
 
-# %% book/02_scalar_expansion.ipynb, cell 16 (id 01bcc86c)
+# %% book/02_scalar_expansion.ipynb, cell 01bcc86c
 def partials(x, theta, activation="sigmoid"):
     """The eight partial derivatives ∂y/∂θ, derived by hand, for every sample.
 
@@ -161,7 +174,7 @@ def partials(x, theta, activation="sigmoid"):
     return np.stack(columns, axis=1)
 
 
-# %% book/02_scalar_expansion.ipynb, cell 34 (id 93792160)
+# %% book/02_scalar_expansion.ipynb, cell 93792160
 def to_mlp(theta, activation="sigmoid"):
     """The same function as a :class:`bplib.mlp.MLP` of sizes [2, 2, 1].
 
@@ -212,15 +225,9 @@ def partials_from_mlp_grads(grads):
         In the order of :data:`PARAM_NAMES`; both output biases receive db2,
         since each enters z20 with coefficient one.
     """
-    pairs_ok = isinstance(grads, (list, tuple)) and len(grads) == 2
-    if not pairs_ok or not all(
-        isinstance(g, (list, tuple)) and len(g) == 2 for g in grads
-    ):
-        raise TypeError(
-            "grads must be a list of two (dW, db) pairs, as returned by "
-            f"MLP([2, 2, 1]).loss_and_grads, got {grads!r:.80}"
-        )
-    (dW1, db1), (dW2, db2) = grads
+    (dW1, db1), (dW2, db2) = check_pairs(
+        grads, 2, "grads", "as returned by MLP([2, 2, 1]).loss_and_grads"
+    )
     dW1 = as_float_array(dW1, "grads[0][0] (dW1)", ndim=2, shape=(2, 2))
     db1 = as_float_array(db1, "grads[0][1] (db1)", ndim=1, shape=(2,))
     dW2 = as_float_array(dW2, "grads[1][0] (dW2)", ndim=2, shape=(1, 2))
@@ -230,12 +237,7 @@ def partials_from_mlp_grads(grads):
     )
 
 
-# %% book/02_scalar_expansion.ipynb, cell 49 (id d7e26391)
-from dataclasses import dataclass
-
-from bplib.validation import check_sizes
-
-
+# %% book/02_scalar_expansion.ipynb, cell d7e26391
 @dataclass(frozen=True)
 class OpCount:
     """Numbers of scalar operations, by kind.
@@ -295,8 +297,7 @@ def count_ops(sizes, method="backprop"):
         raise ValueError(
             f"sizes must end with one output unit (a scalar y), got {sizes[-1]}"
         )
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a string, got {type(method).__name__}")
+    check_choice(dict.fromkeys(("forward", "naive", "backprop")), method, "method")
     L = len(sizes) - 1
     mul = add = act = dact = 0
     if method == "forward":
@@ -314,7 +315,7 @@ def count_ops(sizes, method="backprop"):
             dact += n * (1 + n_prev) * paths * (d + 1)
             mul += n * paths * 2 * d + n * n_prev * paths * (2 * d + 1)
             add += n * (1 + n_prev) * (paths - 1)
-    elif method == "backprop":
+    else:  # "backprop"
         dact = 1  # δ⁽ᴸ⁾ = σ′(z⁽ᴸ⁾)
         for ell in range(L, 0, -1):
             n, n_prev = sizes[ell], sizes[ell - 1]
@@ -323,8 +324,4 @@ def count_ops(sizes, method="backprop"):
                 mul += n * n_prev + n_prev
                 add += (n - 1) * n_prev
                 dact += n_prev
-    else:
-        raise ValueError(
-            f"method={method!r} is unknown; expected 'forward', 'naive' or 'backprop'"
-        )
     return OpCount(mul=mul, add=add, act=act, dact=dact)

@@ -21,7 +21,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export import notebooks  # noqa: E402
+from export import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 

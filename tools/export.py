@@ -3,8 +3,13 @@
 
 A code cell whose first line is ``#| export <module>`` is library code. Cells
 are collected in ``_toc.yml`` order (then cell order), grouped by module, and
-written to ``bplib/<module>.py`` under a header naming the notebooks, each
-block preceded by a marker line naming its notebook and cell.
+written to ``bplib/<module>.py`` under a header naming the notebooks. The
+module's docstring is the first block's; every block's top-level imports are
+gathered, de-duplicated and sorted into one import section at the top (each
+cell keeps its own imports so that it runs in the notebook); an ``__all__``
+lists the public names the blocks define; and each block is preceded by a
+marker naming its notebook and cell id (not its position, so a prose edit
+changes no generated line).
 
 Usage::
 
@@ -19,6 +24,7 @@ touched: they are hand-written.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -34,13 +40,13 @@ MARKER = "# %% "
 class Block:
     module: str
     notebook: str  # path relative to the root, e.g. book/01_vector_chain_rule.ipynb
-    cell: int  # 1-based position among all cells of the notebook
     cell_id: str
     code: str
 
     @property
     def where(self) -> str:
-        return f"{self.notebook}, cell {self.cell} (id {self.cell_id})"
+        # The cell id, not the cell's position: inserting prose moves no marker.
+        return f"{self.notebook}, cell {self.cell_id}"
 
 
 def toc_files(root: Path) -> list[str]:
@@ -68,36 +74,130 @@ def collect(root: Path) -> list[Block]:
     blocks = []
     for path in notebooks(root):
         nb = json.loads(path.read_text())
-        for i, cell in enumerate(nb["cells"], start=1):
+        for cell in nb["cells"]:
             if cell["cell_type"] != "code":
                 continue
             src = "".join(cell["source"])
             first, _, body = src.partition("\n")
             m = EXPORT_RE.match(first)
             if m:
+                if "id" not in cell:
+                    raise SystemExit(f"{path}: an export cell has no id (nbformat 4.5)")
                 blocks.append(
                     Block(
                         module=m.group(1),
                         notebook=path.relative_to(root).as_posix(),
-                        cell=i,
-                        cell_id=cell.get("id", "?"),
+                        cell_id=cell["id"],
                         code=body.strip("\n"),
                     )
                 )
     return blocks
 
 
+def split_imports(code: str) -> tuple[str | None, list[ast.stmt], str]:
+    """Split a block into (docstring, top-level imports, the rest of the code)."""
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    drop: set[int] = set()
+    doc = None
+    body = tree.body
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        if isinstance(first.value.value, str):
+            doc = "\n".join(lines[body[0].lineno - 1 : body[0].end_lineno])
+            drop.update(range(body[0].lineno, body[0].end_lineno + 1))
+    imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    for n in imports:
+        drop.update(range(n.lineno, n.end_lineno + 1))
+    rest = "\n".join(line for i, line in enumerate(lines, 1) if i not in drop)
+    return doc, imports, re.sub(r"\n{3,}", "\n\n\n", rest).strip("\n")
+
+
+def _section(module: str) -> int:
+    top = module.split(".")[0]
+    if top == "__future__":
+        return 0
+    if top == "bplib":
+        return 3
+    return 1 if top in sys.stdlib_module_names else 2
+
+
+def _from_line(module: str, names: list[str]) -> str:
+    one = f"from {module} import {', '.join(names)}"
+    if len(one) <= 88:
+        return one
+    return f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+
+
+def _isort_key(name: str) -> tuple[bool, bool, str]:
+    # isort's order of imported names: CONSTANTS, then Classes, then functions.
+    return (not name.isupper(), name[0].islower(), name.lower())
+
+
+def render_imports(nodes: list[ast.stmt], own: str) -> str:
+    """One sorted, de-duplicated import section (isort's layout, as ruff checks it)."""
+    plain: set[tuple[int, str]] = set()
+    froms: dict[str, set[str]] = {}
+    for n in nodes:
+        if isinstance(n, ast.Import):
+            for a in n.names:
+                text = a.name if a.asname is None else f"{a.name} as {a.asname}"
+                plain.add((_section(a.name), text))
+        else:
+            mod = "." * n.level + (n.module or "")
+            if mod == f"bplib.{own}":
+                continue  # a name an earlier block of this module defines
+            for a in n.names:
+                name = a.name if a.asname is None else f"{a.name} as {a.asname}"
+                froms.setdefault(mod, set()).add(name)
+    sections: dict[int, list[str]] = {}
+    for sec, text in sorted(plain, key=lambda t: (t[0], t[1].lower())):
+        sections.setdefault(sec, []).append(f"import {text}")
+    for mod in sorted(froms, key=str.lower):
+        names = sorted(froms[mod], key=_isort_key)
+        sections.setdefault(_section(mod), []).append(_from_line(mod, names))
+    return "\n\n".join("\n".join(sections[s]) for s in sorted(sections))
+
+
+def public_names(codes: list[str]) -> list[str]:
+    """Top-level functions, classes and assigned names not starting with '_'."""
+    names = []
+    for code in codes:
+        for n in ast.parse(code).body:
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef)):
+                names.append(n.name)
+            elif isinstance(n, (ast.Assign, ast.AnnAssign)):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return [n for n in dict.fromkeys(names) if not n.startswith("_")]
+
+
 def render(module: str, blocks: list[Block]) -> str:
     sources = list(dict.fromkeys(b.notebook for b in blocks))
-    lines = [
+    header = [
         HEADER,
         f"# Module bplib.{module}, from the '#| export {module}' cells of:",
         *(f"#   {s}" for s in sources),
         "# Edit those cells, then run `make export`.",
     ]
-    parts = ["\n".join(lines)]
+    docs, imports, codes = [], [], []
     for b in blocks:
-        parts.append(f"{MARKER}{b.where}\n{b.code}")
+        doc, imp, code = split_imports(b.code)
+        docs.append(doc)
+        imports += imp
+        codes.append(code)
+    top = ["\n".join(header)]
+    if docs[0]:
+        top.append(docs[0])
+    section = render_imports(imports, module)
+    if section:
+        top.append(section)
+    names = public_names(codes)
+    top.append("__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]")
+    parts = ["\n\n".join(top)]
+    for b, doc, code in zip(blocks, docs, codes, strict=True):
+        text = code if doc is None or b is blocks[0] else f"{doc}\n\n{code}"
+        parts.append(f"{MARKER}{b.where}\n{text}")
     return "\n\n\n".join(parts) + "\n"
 
 
@@ -127,13 +227,11 @@ def split_blocks(text: str) -> dict[str, str]:
 
 def describe_drift(module: str, want: str, blocks: list[Block], have: str) -> str:
     on_disk = split_blocks(have)
+    want_blocks = split_blocks(want)
     for b in blocks:
         if b.where not in on_disk:
-            return (
-                f"bplib/{module}.py: no block for {b.where} "
-                "(cells added, moved or renumbered)"
-            )
-        if on_disk[b.where] != b.code:
+            return f"bplib/{module}.py: no block for {b.where} (cell added or moved)"
+        if on_disk[b.where] != want_blocks[b.where]:
             return f"bplib/{module}.py differs from {b.where}"
     extra = [w for w in on_disk if w not in {b.where for b in blocks}]
     if extra:
