@@ -17,6 +17,7 @@ from bplib.validation import (
     as_float_array,
     check_choice,
     check_dropout_net,
+    check_inputs,
     check_keep_probs,
     check_mean_variance,
     check_probability,
@@ -225,7 +226,7 @@ class FastDropoutMLP:
         a⁽ℓ⁾ = σ(μ⁽ℓ⁾) with μ⁽ℓ⁾ of Eq. :eq:`ch5-mean`, variance ignored.
         """
         check_choice(dict.fromkeys(("gaussian", "scaled")), inference, "inference")
-        A, _ = self.check_data(X)
+        A = check_inputs(X, self.sizes, self.dtype)
         if inference == "gaussian":
             return fast_dropout_forward(self.params, self.keep_probs, A)[0][-1]
         for (W, b), p in zip(self.params, self.keep_probs, strict=True):
@@ -241,7 +242,8 @@ class FastDropoutMLP:
     def loss_and_grads(self, X: ArrayLike, Y: ArrayLike) -> tuple[float, list]:
         """Surrogate loss and its exact gradient, by backprop through μ and v.
 
-        γ⁽ᴸ⁾ = ∂C/∂z̃⁽ᴸ⁾ (Eq. :eq:`ch5-out-gamma`), then :func:`fast_dropout_backward`.
+        γ⁽ᴸ⁾ = ∂C/∂z̃⁽ᴸ⁾ (Eq. :eq:`ch5-out-gamma`), then
+        :func:`~bplib.fast_dropout.fast_dropout_backward`.
 
         Returns
         -------
@@ -292,7 +294,7 @@ def mc_dropout_forward(
     Generator) supplies the masks and is advanced.
     """
     check_dropout_net(net, rng)
-    X, _ = net.check_data(X)
+    X = check_inputs(X, net.sizes, net.dtype)
     return mc_forward(net.params, net.keep_probs, X, rng)[0][-1]
 
 

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from bplib.activations import ACTIVATIONS
 from bplib.losses import LOSSES, weight_penalty
-from bplib.validation import check_data, check_network
+from bplib.validation import check_data, check_inputs, check_network
 
 __all__ = [
     "forward",
@@ -140,12 +140,12 @@ class MLP:
         )
 
     def check_data(
-        self, X: ArrayLike, Y: ArrayLike | None = None, names: tuple = ("X", "Y")
-    ) -> tuple[np.ndarray, np.ndarray | None]:
+        self, X: ArrayLike, Y: ArrayLike, names: tuple = ("X", "Y")
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Check inputs `X` (N, n0) and targets `Y`; return them in :attr:`dtype`.
 
-        Targets of ``loss="softmax_cross_entropy"`` come back one-hot. With
-        ``Y=None`` only `X` is checked. `names` are used in error messages.
+        Targets of ``loss="softmax_cross_entropy"`` come back one-hot. `names`
+        are used in error messages.
         """
         return check_data(X, Y, self.sizes, self.loss_fn, self.dtype, names)
 
@@ -161,7 +161,7 @@ class MLP:
 
     def forward(self, X: ArrayLike) -> np.ndarray:
         """Output activations A⁽ᴸ⁾ (N, nL) of `X` (N, n0), :eq:`ch1-batch-forward`."""
-        X, _ = self.check_data(X)
+        X = check_inputs(X, self.sizes, self.dtype)
         return forward(self.params, self.activations, X)[0][-1]
 
     def loss(self, X: ArrayLike, Y: ArrayLike) -> float:

@@ -38,6 +38,7 @@ __all__ = [
     "check_weight_pairs",
     "check_same_structure",
     "check_network",
+    "check_inputs",
     "check_data",
     "check_rows",
     "check_net",
@@ -409,13 +410,17 @@ def _one_hot(labels, n_out, dtype):
 
 
 def check_logits(Z, name="Z", ndim=(1, 2)):
-    """Logits: a finite real array with 1 or 2 dimensions (row or batch), as floats.
+    """Logits: a finite real row (K,) or batch (N, K), as floats.
 
-    Kept in their own float type if float32/float64, else converted to float64.
+    `ndim` lists the dimensions allowed. Kept in their own float type if
+    float32 or float64, else converted to float64.
     """
     arr = np.asarray(Z)
-    want = arr.ndim if arr.ndim in ndim else ndim[-1]
-    return as_float_array(arr, name, want, (None,) * want, float_dtype_of(arr))
+    if arr.ndim not in ndim:
+        shapes = {1: "1-D with shape (K,)", 2: "2-D with shape (N, K)"}
+        want = " or ".join(shapes[d] for d in ndim)
+        raise ValueError(f"{name} must be {want}, got {arr.ndim}-D shape {arr.shape}")
+    return as_float_array(arr, name, arr.ndim, None, float_dtype_of(arr))
 
 
 def check_logits_targets(Z, Y, targets):
@@ -557,16 +562,19 @@ def check_network(sizes, activation, output, loss, l2, seed, dtype, registries):
     )
 
 
+def check_inputs(X, sizes, dtype, name="X"):
+    """Inputs of a network with layer widths `sizes`: (N, n0), converted to `dtype`."""
+    return as_float_array(X, name, shape=(None, sizes[0]), dtype=dtype)
+
+
 def check_data(X, Y, sizes, loss, dtype, names=("X", "Y")):
     """Inputs (N, n0) and targets of a network, converted to its `dtype`.
 
-    `Y` is checked by ``loss.targets`` (e.g. :func:`class_targets`); ``Y=None``
-    checks `X` only. Returns ``(X, Y)``.
+    `Y` is checked by ``loss.targets`` (e.g. :func:`class_targets`), which
+    turns class labels into one-hot rows. Returns ``(X, Y)``.
     """
-    X = as_float_array(X, names[0], shape=(None, sizes[0]), dtype=dtype)
-    if Y is not None:
-        Y = loss.targets(Y, sizes[-1], len(X), dtype, names[1])
-    return X, Y
+    X = check_inputs(X, sizes, dtype, names[0])
+    return X, loss.targets(Y, sizes[-1], len(X), dtype, names[1])
 
 
 def check_rows(A, name, n_rows=None):
@@ -607,11 +615,10 @@ def check_net(net, name="net"):
 
 def _net_data(net, X, Y, names, with_targets=True):
     check = getattr(net, "check_data", None)
-    if check is None:
+    if check is None or not with_targets:  # a user's metric checks its own data
         X = check_rows(X, names[0])
         return X, check_rows(Y, names[1], len(X))
-    X, Y_checked = check(X, Y if with_targets else None, names)
-    return X, (Y_checked if with_targets else check_rows(Y, names[1], len(X)))
+    return check(X, Y, names)
 
 
 def check_training(

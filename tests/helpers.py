@@ -1,31 +1,19 @@
-"""Shared helpers of the bad-input, extremes, property and determinism tests.
+"""Shared helpers of the tests.
 
-Tests are written against the public contract (DESIGN.md, "Public API"). A
-name that no chapter has exported yet makes the test that needs it skip with
-"not exported yet", so the tests activate on their own when the module lands.
+Tests are written against the public contract (DESIGN.md, "Public API") and
+import what they test directly: a name bplib does not define makes the test
+fail, never skip. The gradient references here (`central`, `rel_error`) are
+written independently of bplib, so the library's gradients are never checked
+with the library's own checker.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import importlib
-import types
 import warnings
 
 import numpy as np
-import pytest
-
-import bplib
-
-# Where each public name is defined, for as long as bplib/__init__.py does not
-# re-export it yet (the contract spells them bplib.MLP, bplib.train, ...).
-HOME = {
-    "MLP": "bplib.mlp",
-    "FastDropoutMLP": "bplib.fast_dropout",
-    "gradcheck": "bplib.gradcheck",
-    "train": "bplib.train",
-}
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
 # loss name -> the output activation it requires (None: any)
@@ -34,52 +22,6 @@ LOSS_OUTPUT = {
     "cross_entropy": "sigmoid",
     "softmax_cross_entropy": "identity",
 }
-
-
-def find(name: str):
-    """The public object `name` (bplib.<name>), or None if not exported yet."""
-    obj = getattr(bplib, name, None)
-    if isinstance(obj, types.ModuleType):  # e.g. the submodule bplib.train
-        obj = getattr(obj, name, None)
-    if obj is None and name in HOME:
-        try:
-            obj = getattr(importlib.import_module(HOME[name]), name, None)
-        except ImportError:
-            obj = None
-    return obj
-
-
-def api(name: str):
-    """The public object `name`, or skip the test: not exported yet."""
-    obj = find(name)
-    if obj is None:
-        pytest.skip(f"bplib.{name} not exported yet")
-    return obj
-
-
-def has_loss(loss: str) -> bool:
-    """Whether MLP accepts `loss` (chapters 3-4 register the cross-entropies)."""
-    MLP = find("MLP")
-    if MLP is None:
-        return False
-    try:
-        MLP([2, 2], output=LOSS_OUTPUT[loss] or "identity", loss=loss)
-    except ValueError as err:
-        if "unknown" in str(err):
-            return False
-        raise
-    return True
-
-
-def require(*names: str) -> None:
-    """Skip unless every name is available: "MLP", "train", "loss:<name>"."""
-    for name in names:
-        if name.startswith("loss:"):
-            api("MLP")
-            if not has_loss(name[5:]):
-                pytest.skip(f"loss {name[5:]!r} not exported yet")
-        else:
-            api(name)
 
 
 def snapshot(net):

@@ -31,6 +31,20 @@ that the logo and favicon are served, that the search page finds chapter 1
 for the query "sensitivity", and that every row of the errata tables links to
 the chapter cell that demonstrates it.
 
+``test_reading_targets`` measures every chapter page (the notation page and
+``book/NN_*.html``) against DESIGN.md's "Reading targets" with
+``measure_reading``: at 1280x900 no display equation wider than the text
+column (one that needs a scrollbar counts), no raw TeX outside math and code,
+visible code input at most 40 % of the article's height, visible library
+(``#| export``) code at most 10 %, no visible code cell over 40 lines; at
+390 px no display equation cut without a scrollbar. It prints the table of
+all pages at the end of the run and writes it to
+``tests/artifacts/reading_targets.txt``, with screenshots of each chapter at
+both widths and of each equation that does not fit
+(``screens/<page>-<width>[-eq<number>].png``). Pages not converted yet are
+listed in ``READING_TARGETS_PENDING`` and xfail strictly: once such a page
+meets its targets its test fails until it is taken off the list.
+
 Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``),
 or the path in ``BPLIB_CHROMIUM``; without it the tests are skipped.
 Playwright's own browser download is not used.
@@ -38,11 +52,13 @@ Playwright's own browser download is not used.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html.parser
 import os
 import re
 import threading
+from contextlib import nullcontext
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -115,7 +131,7 @@ def require_html() -> None:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
 
@@ -379,6 +395,391 @@ def screenshot_name(rel: str) -> str:
     return rel.removesuffix(".html").replace("/", "__") + ".png"
 
 
+# ---------------------------------------------------------- reading targets
+#
+# DESIGN.md, "Reading targets": per chapter page at 1280x900 no display
+# equation wider than the column, no raw TeX outside math and code, visible code
+# input <= 40 % of the page's height, visible library code <= 10 %, no visible
+# code cell over 40 lines; at 390 px equations scroll, never clip.
+
+# Chapter pages whose targets are not met yet. Their reading test is an
+# xfail(strict=True): when a page meets its targets the xfail fails, and the
+# page must be removed from this set. Remove a page once it is converted.
+READING_TARGETS_PENDING = {
+    "book/notation",
+    "book/01_vector_chain_rule",
+    "book/02_scalar_expansion",
+    "book/03_softmax_cross_entropy",
+    "book/04_sigmoid_losses",
+    "book/05_fast_dropout",
+    "book/06_dynamic_programming",
+}
+READING_WIDE = {"width": 1280, "height": 900}
+READING_PHONE = {"width": 390, "height": 844}
+MAX_CODE_SHARE = 0.40
+MAX_LIBRARY_SHARE = 0.10
+MAX_CELL_LINES = 40
+# A pixel of slack: scrollWidth and clientWidth are rounded to integers.
+OVERFLOW_SLACK_PX = 1
+READING_REPORT = ROOT / "tests" / "artifacts" / "reading_targets.txt"
+CHAPTER_PAGE = re.compile(r"book/(?:notation|\d\d_[A-Za-z0-9_]+)\.html")
+CHAPTER_PAGES = [p for p in PAGES if CHAPTER_PAGE.fullmatch(p)]
+
+# Measures one page as laid out in the current viewport. An element counts as
+# visible when it has a box, Chromium's checkVisibility() agrees (it is false in
+# a closed <details>, whose content is content-visibility: hidden and can still
+# report a box) and no closed <details> encloses it outside its <summary>.
+#
+# Display equations: the content of a MathJax container is the extent of its
+# mjx-math box and of the container's own scroll width. Walking up from the
+# container to the root (whose overflow is the viewport's), every element whose
+# overflow-x is not `visible` either scrolls (auto, scroll) or clips (hidden,
+# clip) whatever passes its padding box; past it the visible extent is that
+# box. An equation "fits" if its content passes no such edge and stays inside
+# the article's content box (the text column), "scrolls" if it passes only
+# edges of scroll containers (pydata-sphinx-theme gives every display
+# mjx-container overflow: auto; headless Chromium draws no scrollbar, so on a
+# screenshot it looks cut), "overflows the column" if nothing clips it but it
+# sticks out of the column, and is "clipped" if an edge without a scrollbar cuts
+# it (div.math is overflow: hidden). At 1280 px only "fits" is good; at 390 px
+# all but "clipped".
+READING_JS = r"""async (slack) => {
+    const article = document.querySelector('article.bd-article')
+        || document.querySelector('main') || document.body;
+    const visible = el => {
+        const r = el.getBoundingClientRect();
+        if (r.width <= 0 || r.height <= 0) return false;
+        if (el.checkVisibility && !el.checkVisibility(
+                {visibilityProperty: true, opacityProperty: true})) return false;
+        for (let d = el.closest('details:not([open])'); d;
+                d = d.parentElement?.closest('details:not([open])')) {
+            const summary = d.querySelector(':scope > summary');
+            if (!(summary && summary.contains(el))) return false;
+        }
+        return true;
+    };
+    const snippet = s => s.replace(/\s+/g, ' ').trim().slice(0, 100);
+
+    // Display equations.
+    const texOf = new Map();
+    for (const item of window.MathJax?.startup?.document?.math || []) {
+        if (item.display && item.typesetRoot) {
+            texOf.set(item.typesetRoot, String(item.math));
+        }
+    }
+    const equations = [];
+    const articleBox = article.getBoundingClientRect();
+    const articleStyle = getComputedStyle(article);
+    const columnLeft = articleBox.left + parseFloat(articleStyle.paddingLeft);
+    const columnRight = articleBox.right - parseFloat(articleStyle.paddingRight);
+    const containers = article.querySelectorAll('mjx-container[display="true"]');
+    for (const [index, c] of containers.entries()) {
+        if (!visible(c)) continue;
+        const block = c.closest('div.math') || c.parentElement;
+        const eqno = block.querySelector('.eqno');
+        const number = eqno ? eqno.firstChild.textContent.trim() : '';
+        const box = c.getBoundingClientRect();
+        const math = c.querySelector(':scope > mjx-math') || c;
+        const mathBox = math.getBoundingClientRect();
+        let left = Math.min(mathBox.left, box.left + c.clientLeft);
+        let right = Math.max(mathBox.right,
+                             box.left + c.clientLeft + c.scrollWidth);
+        const contentWidth = right - left;
+        let status = 'fits';
+        const edges = [];
+        for (let el = c; el; el = el.parentElement) {
+            const overflow = getComputedStyle(el).overflowX;
+            if (overflow === 'visible') continue;
+            const r = el.getBoundingClientRect();
+            const padLeft = r.left + el.clientLeft;
+            const padRight = padLeft + el.clientWidth;
+            if (left < padLeft - slack || right > padRight + slack) {
+                const scrolls = overflow === 'auto' || overflow === 'scroll';
+                const name = el.tagName.toLowerCase()
+                    + (el.classList.length ? '.' + [...el.classList].join('.') : '');
+                edges.push(`${name} (overflow-x: ${overflow})`);
+                if (!scrolls) status = 'clipped';
+                else if (status === 'fits') status = 'scrolls';
+            }
+            left = Math.max(left, padLeft);
+            right = Math.min(right, padRight);
+        }
+        if (status === 'fits' && (left < columnLeft - slack
+                                  || right > columnRight + slack)) {
+            status = 'overflows the column';
+        }
+        equations.push({
+            number,
+            tex: snippet(texOf.get(c) || c.textContent),
+            status,
+            edges,
+            contentWidth: Math.round(contentWidth),
+            boxWidth: Math.round(c.clientWidth),
+            columnWidth: Math.round(columnRight - columnLeft),
+            index,
+        });
+    }
+
+    // Raw TeX in visible text outside math and code (the whole page: the
+    // article, its headings and the navigation), one entry per block (a
+    // paragraph, a list item, ...), with the first matching text.
+    const TEX = /\\(?:[A-Za-z]{2,}|[()\[\]{}])|\$[^$\s][^$]*\$|\$\$|\^\{|_\{/;
+    const SKIP = 'mjx-container, .math, code, pre, kbd, samp, script, style, '
+        + 'noscript, textarea, template, .highlight';
+    const BLOCK = 'p, li, dt, dd, td, th, h1, h2, h3, h4, h5, h6, figcaption, '
+        + 'caption, blockquote, div';
+    const rawTex = new Map();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent;
+        const m = TEX.exec(text);
+        if (!m) continue;
+        const parent = node.parentElement;
+        if (!parent || parent.closest(SKIP) || !visible(parent)) continue;
+        const block = parent.closest(BLOCK) || parent;
+        if (rawTex.has(block)) continue;
+        const start = Math.max(0, m.index - 40);
+        rawTex.set(block, snippet(text.slice(start, m.index + 60)));
+    }
+
+    // Visible code input: myst-nb's .cell_input, hidden ones (hide-input,
+    // hide-cell toggles, closed) have no box.
+    const cells = [];
+    for (const input of article.querySelectorAll('.cell_input')) {
+        if (!visible(input)) continue;
+        const pre = input.querySelector('pre');
+        const source = (pre || input).textContent.replace(/\n+$/, '');
+        const lines = source.split('\n');
+        const first = (lines.find(l => l.trim()) || '').trim();
+        cells.push({
+            height: input.getBoundingClientRect().height,
+            lines: lines.length,
+            first: first.slice(0, 80),
+            library: /^#\s*\|\s*export\b/.test(first),
+        });
+    }
+    return {
+        articleHeight: articleBox.height,
+        pageHeight: document.documentElement.scrollHeight,
+        viewportHeight: window.innerHeight,
+        equations,
+        rawTex: [...rawTex.values()],
+        cells,
+    };
+}"""
+
+
+@dataclasses.dataclass
+class Reading:
+    """The reading metrics of one chapter page (DESIGN.md, "Reading targets")."""
+
+    page: str
+    screens: float  # page height / viewport height at 1280x900
+    code_share: float  # visible code input height / article height
+    library_share: float  # the same for `#| export` cells
+    longest_cell: int  # lines of the longest visible code cell
+    longest_cell_first_line: str
+    wide_equations: list[str]  # at 1280: scroll, clipped or wider than the column
+    clipped_on_phone: list[str]  # at 390: cut without a scrollbar
+    raw_tex: list[str]
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.wide_equations:
+            out.append(
+                f"{len(self.wide_equations)} display equation(s) wider than the "
+                f"column at 1280 px: {self.wide_equations}"
+            )
+        if self.raw_tex:
+            out.append(f"raw TeX on the page: {self.raw_tex}")
+        if self.code_share > MAX_CODE_SHARE:
+            out.append(
+                f"visible code input is {self.code_share:.0%} of the page "
+                f"(at most {MAX_CODE_SHARE:.0%})"
+            )
+        if self.library_share > MAX_LIBRARY_SHARE:
+            out.append(
+                f"visible library (#| export) code is {self.library_share:.0%} of "
+                f"the page (at most {MAX_LIBRARY_SHARE:.0%})"
+            )
+        if self.longest_cell > MAX_CELL_LINES:
+            out.append(
+                f"a visible code cell has {self.longest_cell} lines (at most "
+                f"{MAX_CELL_LINES}): {self.longest_cell_first_line!r}"
+            )
+        if self.clipped_on_phone:
+            out.append(
+                "display equation(s) cut without a scrollbar at 390 px: "
+                f"{self.clipped_on_phone}"
+            )
+        return out
+
+
+def _equation_label(eq: dict) -> str:
+    label = eq["number"] or f"unnumbered {eq['tex'][:40]!r}"
+    return label + (" (in a collapsed block)" if eq.get("collapsed") else "")
+
+
+# Opens what a reader can open: every <details> (myst-nb's hide-input and
+# hide-cell toggles, sphinx-design dropdowns) and sphinx-togglebutton's
+# dropdown admonitions, without transitions (an element fading in has opacity 0).
+OPEN_ALL_JS = """() => {
+    const style = document.createElement('style');
+    style.textContent = '*, *::before, *::after '
+        + '{ transition: none !important; animation: none !important; }';
+    document.head.append(style);
+    document.querySelectorAll('details').forEach(d => { d.open = true; });
+    document.querySelectorAll('.toggle-hidden')
+        .forEach(el => el.classList.remove('toggle-hidden'));
+}"""
+
+
+def _measure_at(browser, url: str, viewport: dict, stem: str, bad) -> dict:
+    """Load a page in a fresh context of the given viewport and measure it.
+
+    Code and height are measured as the page opens (collapsed blocks closed);
+    equations and raw TeX are measured again with every collapsible block open,
+    so one in a dropdown counts too (marked "collapsed"). Saves the page's
+    screenshot as it opens, `<page>-<width>.png`, and one of each equation for
+    which ``bad(status)`` holds, `<page>-<width>-eq<number>.png`, to SCREENS.
+    """
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url, wait_until="load")
+        if page.evaluate("() => 'MathJax' in window"):
+            wait_for_mathjax(page)
+        broken_images(page)  # every image loaded: the heights are final
+        data = page.evaluate(READING_JS, OVERFLOW_SLACK_PX)
+        width = viewport["width"]
+        save_screenshot(page, SCREENS / f"{stem}-{width}.png")
+        page.evaluate(OPEN_ALL_JS)
+        opened = page.evaluate(READING_JS, OVERFLOW_SLACK_PX)
+        shown = {eq["index"] for eq in data["equations"]}
+        for eq in opened["equations"]:
+            eq["collapsed"] = eq["index"] not in shown
+        data["equations"] = opened["equations"]
+        data["rawTex"] += [t for t in opened["rawTex"] if t not in data["rawTex"]]
+        containers = page.locator('article.bd-article mjx-container[display="true"]')
+        for eq in data["equations"]:
+            if bad(eq["status"]):
+                name = re.sub(r"[^\w.-]+", "_", _equation_label(eq)).strip("_")
+                block = containers.nth(eq["index"]).locator("xpath=..")
+                path = SCREENS / f"{stem}-{width}-eq{name[:40]}.png"
+                block.screenshot(path=str(path))
+        return data
+    finally:
+        context.close()
+
+
+def measure_reading(browser, server_url: str, rel: str) -> Reading:
+    """The reading metrics of one page: laid out at 1280x900, then at 390 px."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    stem = screenshot_name(rel).removesuffix(".png")
+    url = server_url + rel
+    wide = _measure_at(browser, url, READING_WIDE, stem, lambda s: s != "fits")
+    phone = _measure_at(browser, url, READING_PHONE, stem, lambda s: s == "clipped")
+    article = wide["articleHeight"] or 1.0
+    cells = wide["cells"]
+    longest = max(cells, key=lambda c: c["lines"], default=None)
+    return Reading(
+        page=rel.removesuffix(".html"),
+        screens=wide["pageHeight"] / wide["viewportHeight"],
+        code_share=sum(c["height"] for c in cells) / article,
+        library_share=sum(c["height"] for c in cells if c["library"]) / article,
+        longest_cell=longest["lines"] if longest else 0,
+        longest_cell_first_line=longest["first"] if longest else "",
+        wide_equations=[
+            f"{_equation_label(eq)} {eq['status']} "
+            f"({eq['contentWidth']} px in {eq['boxWidth']} px)"
+            for eq in wide["equations"]
+            if eq["status"] != "fits"
+        ],
+        clipped_on_phone=[
+            f"{_equation_label(eq)} ({eq['contentWidth']} px, cut by "
+            f"{'; '.join(eq['edges'])})"
+            for eq in phone["equations"]
+            if eq["status"] == "clipped"
+        ],
+        raw_tex=wide["rawTex"],
+    )
+
+
+def reading_table(readings: list[Reading]) -> str:
+    """A plain-text table of the readings, then the details of each failure."""
+    header = (
+        "page",
+        "screens",
+        "code",
+        "library",
+        "longest cell",
+        "wide eqs 1280",
+        "clipped 390",
+        "raw TeX",
+        "targets",
+    )
+    rows = [header]
+    for r in readings:
+        pending = r.page in READING_TARGETS_PENDING
+        verdict = "met" if not r.problems() else "NOT met"
+        rows.append(
+            (
+                r.page,
+                f"{r.screens:.0f}",
+                f"{r.code_share:.0%}",
+                f"{r.library_share:.0%}",
+                str(r.longest_cell),
+                str(len(r.wide_equations)),
+                str(len(r.clipped_on_phone)),
+                str(len(r.raw_tex)),
+                verdict + (" (pending)" if pending else ""),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "Reading targets (DESIGN.md) per chapter page, Chromium at 1280x900 "
+        "(clipped: 390x844)",
+        "",
+    ]
+    for i, row in enumerate(rows):
+        lines.append(
+            "  ".join(
+                cell.ljust(w) if j == 0 else cell.rjust(w)
+                for j, (cell, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    for r in readings:
+        problems = r.problems()
+        if problems:
+            lines += ["", f"{r.page}:"] + [f"  - {p}" for p in problems]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def reading_report(request):
+    """Collects the readings of the session; prints and saves them at the end."""
+    readings: dict[str, Reading] = {}
+    yield readings
+    if not readings:
+        return
+    table = reading_table([readings[k] for k in sorted(readings)])
+    READING_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    READING_REPORT.write_text(table, encoding="utf-8")
+    # Session teardown runs under output capture: lift it to print the table.
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capture = plugins.get_plugin("capturemanager")
+    if reporter is not None:
+        with capture.global_and_fixture_disabled() if capture else nullcontext():
+            reporter.ensure_newline()
+            reporter.write_sep("-", "reading targets")
+            reporter.write(table)
+            reporter.write_line(f"(saved to {READING_REPORT.relative_to(ROOT)})")
+
+
 # ------------------------------------------------------------------- tests
 
 
@@ -544,3 +945,34 @@ def test_errata_rows_link_to_their_demonstration(page_and_log, server_url):
                     )
     assert not problems, "\n".join(problems)
     assert not log.external and not log.failed, vars(log)
+
+
+def _reading_param(rel: str):
+    if rel.removesuffix(".html") in READING_TARGETS_PENDING:
+        mark = pytest.mark.xfail(
+            strict=True,
+            reason="listed in READING_TARGETS_PENDING: not converted yet "
+            "(remove it from the set once the page meets its targets)",
+        )
+        return pytest.param(rel, marks=mark)
+    return rel
+
+
+def test_reading_targets_pending_lists_chapter_pages():
+    """Every page in READING_TARGETS_PENDING is a chapter page of the book."""
+    require_html()
+    chapters = {p.removesuffix(".html") for p in CHAPTER_PAGES}
+    stale = sorted(READING_TARGETS_PENDING - chapters)
+    assert not stale, f"READING_TARGETS_PENDING names no chapter page: {stale}"
+
+
+@pytest.mark.parametrize(
+    "rel", [_reading_param(p) for p in CHAPTER_PAGES] or ["<no built book>"]
+)
+def test_reading_targets(browser, server_url, reading_report, rel):
+    """DESIGN.md's reading targets, measured on a chapter page in Chromium."""
+    require_html()
+    reading = measure_reading(browser, server_url, rel)
+    reading_report[rel] = reading
+    problems = reading.problems()
+    assert not problems, f"{rel}:\n  " + "\n  ".join(problems)

@@ -24,8 +24,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 ONE_THREAD = {
     "OPENBLAS_NUM_THREADS": "1",
@@ -52,7 +50,7 @@ def _blas_threads(env: dict) -> int:
 
 def test_thread_variables_reach_numpy_blas():
     """The variables make test's nbval step sets pin numpy's BLAS to one thread."""
-    pytest.importorskip("threadpoolctl")
+    # threadpoolctl comes with scikit-learn, a test dependency.
     assert _blas_threads({**os.environ, **ONE_THREAD}) == 1
 
 
