@@ -79,6 +79,28 @@ def torch_loop(torch, net, X, y, threads):
     return run
 
 
+def floor_loop(net, X):
+    """The five matrix products of each step of the loop, into fixed arrays."""
+    (W1, _), (W2, _) = net.params
+    A1 = np.empty((BATCH, SIZES[1]))
+    Z2 = np.empty((BATCH, SIZES[2]))
+    D2 = np.ones((BATCH, SIZES[2])) / BATCH
+    D1 = np.empty((BATCH, SIZES[1]))
+    dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
+    batches = [X[s : s + BATCH] for s in range(0, len(X), BATCH)]
+
+    def run():
+        for _ in range(LOOP_EPOCHS):
+            for Xb in batches:
+                np.matmul(Xb, W1.T, out=A1)
+                np.matmul(A1, W2.T, out=Z2)
+                np.matmul(D2.T, A1, out=dW2)
+                np.matmul(D2, W2, out=D1)
+                np.matmul(D1.T, Xb, out=dW1)
+
+    return run
+
+
 def steps_per_second():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((N_LOOP, SIZES[0]))
@@ -86,9 +108,10 @@ def steps_per_second():
     torch = try_torch()
     net = make_net()
     cont = {
+        "matmul floor": floor_loop(net, X),
         "bplib.train": lambda: train(
             net, X, y, lr=LR, batch_size=BATCH, epochs=LOOP_EPOCHS, seed=0
-        )
+        ),
     }
     if torch is not None:
         cont["torch eager loop"] = torch_loop(torch, make_net(), X, y, blas_threads())
@@ -96,14 +119,23 @@ def steps_per_second():
     steps = LOOP_EPOCHS * (N_LOOP // BATCH)
     print(f"Training loop, {'-'.join(map(str, SIZES))} ReLU, batch {BATCH}, float64:")
     for name, sec in t.items():
-        print(f"  {name:<20}{steps / sec:>10.0f} steps/s")
+        print(
+            f"  {name:<20}{steps / sec:>10.0f} steps/s{1e6 * sec / steps:>9.1f} us/step"
+        )
+    r = t["bplib.train"] / t["matmul floor"]
+    verdicts = [
+        f"train step / matmul floor = {r:.2f} (target <= 2.5): "
+        + ("met" if r <= 2.5 else "MISSED")
+    ]
     if torch is None:
         print("  PyTorch: not importable, skipped")
-        return None
+        return "\n".join(verdicts)
     ratio = t["torch eager loop"] / t["bplib.train"]
-    return f"steps/s bplib / torch = {ratio:.2f} (target >= 2): " + (
-        "met" if ratio >= 2 else "MISSED"
+    verdicts.append(
+        f"steps/s bplib / torch = {ratio:.2f} (target >= 2): "
+        + ("met" if ratio >= 2 else "MISSED")
     )
+    return "\n".join(verdicts)
 
 
 def digits():
@@ -154,8 +186,11 @@ def digits():
     for name, sec in t.items():
         print(f"  {name:<20}{sec:>8.3f} s   test accuracy {100 * out[name]:.1f} %")
     ratio = t["bplib"] / t["MLPClassifier"]
-    return f"time bplib / MLPClassifier = {ratio:.2f} (target <= 0.60): " + (
-        "met" if ratio <= 0.6 else "MISSED"
+    ok = ratio <= 0.5 and out["bplib"] >= 0.97
+    return (
+        f"time bplib / MLPClassifier = {ratio:.2f} (target <= 0.50, "
+        f"with test accuracy >= 97 %: {100 * out['bplib']:.1f} %): "
+        + ("met" if ok else "MISSED")
     )
 
 

@@ -30,24 +30,24 @@ __all__ = [
 """Activations σ and their derivatives σ′, Eq. :eq:`ch1-activation-derivatives`."""
 
 
-def sigmoid(z: ArrayLike) -> np.ndarray:
+def sigmoid(z: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
     """σ(z) = 1 / (1 + e^(−z)), from e^(−|z|) only: no overflow at any z."""
     e = np.exp(-np.abs(z))
-    return np.where(np.greater_equal(z, 0), 1, e) / (1 + e)
+    return np.divide(np.where(np.greater_equal(z, 0), 1, e), 1 + e, out=out)
 
 
-def tanh(z: ArrayLike) -> np.ndarray:
+def tanh(z: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
     """tanh(z), element-wise."""
-    return np.tanh(z)
+    return np.tanh(z, out=out)
 
 
-def relu(z: ArrayLike) -> np.ndarray:
+def relu(z: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
     """max(0, z), element-wise."""
-    return np.maximum(z, 0.0)
+    return np.maximum(z, 0.0, out=out)
 
 
-def identity(z: ArrayLike) -> np.ndarray:
-    """z itself, as a float array (a linear layer)."""
+def identity(z: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
+    """z itself, as a float array (a linear layer); `out` is not needed."""
     return np.asarray(z, dtype=np.result_type(z, 0.0))
 
 
@@ -64,8 +64,8 @@ def tanh_prime(z, a):
 
 
 def relu_prime(z, a):
-    """relu′(z) = [z > 0], taken as 0 at the kink."""
-    return np.greater(z, 0, out=np.empty_like(a))
+    """relu′(z) = [z > 0], taken as 0 at the kink: a mask of True and False."""
+    return np.greater(z, 0)
 
 
 def identity_prime(z, a):
@@ -83,10 +83,11 @@ class Activation:
     name : str
         The name ``MLP(activation=...)`` takes.
     f : callable
-        σ, element-wise: ``f(z)`` has the shape of `z`.
+        σ, element-wise: ``f(z, out=None)`` has the shape of `z` (written into
+        `out` if given).
     df : callable
         ``df(z, a)`` is σ′(z) given ``a = σ(z)``, so the backward pass never
-        evaluates σ again. Same shape as `z`.
+        evaluates σ again. Same shape as `z` (a boolean mask for the ReLU).
     """
 
     name: str
@@ -96,7 +97,7 @@ class Activation:
     def prime(self, z: ArrayLike) -> np.ndarray:
         """σ′(z) for any array `z` (same shape)."""
         z = identity(z)
-        return self.df(z, self.f(z))
+        return np.asarray(self.df(z, self.f(z)), dtype=z.dtype)
 
 
 #: The activations by name.

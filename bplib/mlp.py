@@ -12,7 +12,12 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from bplib.activations import ACTIVATIONS
 from bplib.losses import LOSSES, weight_penalty
-from bplib.validation import check_data, check_inputs, check_network
+from bplib.validation import (
+    check_data,
+    check_inputs,
+    check_network,
+    check_same_structure,
+)
 
 __all__ = [
     "forward",
@@ -24,38 +29,49 @@ __all__ = [
 
 
 # %% book/01_vector_chain_rule.ipynb, cell 4efed3ae
-def forward(params, activations, X):
+def forward(params, activations, X, out=None):
     """Z⁽ℓ⁾ = A⁽ℓ⁻¹⁾W⁽ℓ⁾ᵀ + b⁽ℓ⁾ and A⁽ℓ⁾ = σ⁽ℓ⁾(Z⁽ℓ⁾), Eq. :eq:`ch1-batch-forward`.
 
     Returns ``(As, Zs)``: ``As[ℓ]`` is A⁽ℓ⁾ (N, n_ℓ) for ℓ = 0..L, and
-    ``Zs[ℓ]`` is Z⁽ℓ⁾ for ℓ = 1..L (``Zs[0]`` is None).
+    ``Zs[ℓ]`` is Z⁽ℓ⁾ for ℓ = 1..L (``Zs[0]`` is None). `out`, the ``(As, Zs)``
+    of an earlier call with the same shapes, is overwritten instead of
+    allocating new arrays.
     """
-    As, Zs = [X], [None]
-    for (W, b), act in zip(params, activations, strict=True):
-        Zs.append(As[-1] @ W.T + b)
-        As.append(act.f(Zs[-1]))
+    L = len(params)
+    As, Zs = out if out is not None else ([None] * (L + 1), [None] * (L + 1))
+    As[0] = X
+    for ell, ((W, b), act) in enumerate(zip(params, activations, strict=True), 1):
+        Zs[ell] = np.matmul(As[ell - 1], W.T, out=Zs[ell])
+        Zs[ell] += b
+        As[ell] = act.f(Zs[ell], out=As[ell])
     return As, Zs
 
 
 # %% book/01_vector_chain_rule.ipynb, cell 4f2ca4f5
-def sensitivities(params, activations, As, Zs, delta):
+def sensitivities(params, activations, As, Zs, delta, out=None):
     """Yield (ℓ, Δ⁽ℓ⁾) for ℓ = L, …, 1, starting from Δ⁽ᴸ⁾ = `delta`.
 
-    Δ⁽ℓ⁻¹⁾ = (Δ⁽ℓ⁾ W⁽ℓ⁾) ⊙ σ′(Z⁽ℓ⁻¹⁾), Eq. :eq:`ch1-batch-recursion`.
+    Δ⁽ℓ⁻¹⁾ = (Δ⁽ℓ⁾ W⁽ℓ⁾) ⊙ σ′(Z⁽ℓ⁻¹⁾), Eq. :eq:`ch1-batch-recursion`; with
+    `out` (a list indexed by ℓ), Δ⁽ℓ⁻¹⁾ is written into ``out[ℓ − 1]``.
     """
     for ell in range(len(params), 0, -1):
         yield ell, delta
         if ell > 1:
-            W = params[ell - 1][0]
-            delta = (delta @ W) * activations[ell - 2].df(Zs[ell - 1], As[ell - 1])
+            buffer = None if out is None else out[ell - 1]
+            delta = np.matmul(delta, params[ell - 1][0], out=buffer)
+            delta *= activations[ell - 2].df(Zs[ell - 1], As[ell - 1])
 
 
-def gradients(As, deltas):
+def gradients(As, deltas, out=None):
     """dW⁽ℓ⁾ = Δ⁽ℓ⁾ᵀ A⁽ℓ⁻¹⁾ and db⁽ℓ⁾ = Σₙ Δ⁽ℓ⁾, Eq. :eq:`ch1-batch-grads`.
 
-    `deltas` yields (ℓ, Δ⁽ℓ⁾) in any order; returns [(dW, db)] for ℓ = 1..L.
+    `deltas` yields (ℓ, Δ⁽ℓ⁾) in any order; returns [(dW, db)] for ℓ = 1..L,
+    written into the pairs of `out` if given (shaped like the parameters).
     """
-    grads = {ell: (D.T @ As[ell - 1], D.sum(axis=0)) for ell, D in deltas}
+    grads = {}
+    for ell, D in deltas:
+        dW, db = (None, None) if out is None else out[ell - 1]
+        grads[ell] = (np.matmul(D.T, As[ell - 1], out=dW), np.sum(D, axis=0, out=db))
     return [grads[ell] for ell in sorted(grads)]
 
 
@@ -130,6 +146,20 @@ class MLP:
         )
         self.sizes, self.activations, self.loss_fn, self.l2, seed, self.dtype = checked
         self.params = init_params(self.sizes, self.activations, seed, self.dtype)
+        self._work: tuple | None = None  # forward cache and Δ buffers, kept per N
+
+    def _workspace(self, n_rows):
+        """(As, Zs) and the Δ buffers of the last batch size, reused between calls.
+
+        Steps of one size write into the same arrays instead of asking the
+        allocator, and the kernel, for fresh pages: in float64 that is a large
+        part of a step's time. So calls on one network are not thread-safe.
+        """
+        if self._work is None or self._work[0] != n_rows:
+            L = len(self.params)
+            fresh = ([None] * (L + 1), [None] * (L + 1))
+            self._work = (n_rows, fresh, [None] * (L + 1))
+        return self._work[1], self._work[2]
 
     def __repr__(self) -> str:
         acts = [a.name for a in self.activations]
@@ -179,7 +209,8 @@ class MLP:
         float
         """
         X, Y = self.check_data(X, Y)
-        As, Zs = forward(self.params, self.activations, X)
+        cache = self._workspace(len(X))[0]
+        As, Zs = forward(self.params, self.activations, X, cache)
         return self._cost(As, Zs, Y)
 
     def sensitivities(self, X: ArrayLike, Y: ArrayLike) -> list[np.ndarray]:
@@ -201,7 +232,9 @@ class MLP:
         )
         return [D for _, D in sorted(deltas, key=lambda pair: pair[0])]
 
-    def loss_and_grads(self, X: ArrayLike, Y: ArrayLike) -> tuple[float, list]:
+    def loss_and_grads(
+        self, X: ArrayLike, Y: ArrayLike, out: list | None = None, check: bool = True
+    ) -> tuple[float, list]:
         """Loss and its gradient with respect to every parameter, by backprop.
 
         Δ⁽ᴸ⁾ from the loss (Eq. :eq:`ch1-batch-output-delta`), the recursion
@@ -212,6 +245,14 @@ class MLP:
         ----------
         X : array_like, shape (N, n0)
         Y : array_like, as for :meth:`loss`
+        out : list of (dW, db), optional
+            Arrays shaped like :attr:`params` (numpy's ``out`` convention):
+            the gradients are written into them, and they are returned. By
+            default the gradients are new arrays that later calls leave alone.
+        check : bool
+            False skips the argument checks, for `X` and `Y` that
+            :meth:`check_data` has returned (as :func:`~bplib.train` does once
+            for all its data) and `out` arrays of :attr:`dtype`.
 
         Returns
         -------
@@ -219,10 +260,13 @@ class MLP:
         grads : list of (dW, db)
             Same shapes as :attr:`params`: dW (n_ℓ, n_{ℓ−1}), db (n_ℓ,).
         """
-        X, Y = self.check_data(X, Y)
-        As, Zs = forward(self.params, self.activations, X)
+        if check:
+            X, Y = self.check_data(X, Y)
+            if out is not None:
+                check_same_structure(self.params, out, ("params", "out"))
+        cache, buffers = self._workspace(len(X))
+        As, Zs = forward(self.params, self.activations, X, cache)
         delta = self._output_delta(As, Zs, Y)
-        grads = gradients(
-            As, sensitivities(self.params, self.activations, As, Zs, delta)
-        )
+        deltas = sensitivities(self.params, self.activations, As, Zs, delta, buffers)
+        grads = gradients(As, deltas, out)
         return self._cost(As, Zs, Y, grads), grads

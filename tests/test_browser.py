@@ -406,12 +406,7 @@ def screenshot_name(rel: str) -> str:
 # xfail(strict=True): when a page meets its targets the xfail fails, and the
 # page must be removed from this set. Remove a page once it is converted.
 READING_TARGETS_PENDING = {
-    "book/notation",
-    "book/01_vector_chain_rule",
-    "book/02_scalar_expansion",
     "book/03_softmax_cross_entropy",
-    "book/04_sigmoid_losses",
-    "book/05_fast_dropout",
     "book/06_dynamic_programming",
 }
 READING_WIDE = {"width": 1280, "height": 900}
