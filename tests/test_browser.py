@@ -406,7 +406,6 @@ def screenshot_name(rel: str) -> str:
 # xfail(strict=True): when a page meets its targets the xfail fails, and the
 # page must be removed from this set. Remove a page once it is converted.
 READING_TARGETS_PENDING = {
-    "book/03_softmax_cross_entropy",
     "book/06_dynamic_programming",
 }
 READING_WIDE = {"width": 1280, "height": 900}
