@@ -21,6 +21,7 @@ from bplib.validation import (
     check_keep_probs,
     check_mean_variance,
     check_probability,
+    check_same_structure,
 )
 
 __all__ = [
@@ -239,11 +240,14 @@ class FastDropoutMLP:
         As, cache = fast_dropout_forward(self.params, self.keep_probs, X)
         return _loss_value(self.loss_fn, cache[-1][2], As[-1], Y)
 
-    def loss_and_grads(self, X: ArrayLike, Y: ArrayLike) -> tuple[float, list]:
+    def loss_and_grads(
+        self, X: ArrayLike, Y: ArrayLike, out: list | None = None, check: bool = True
+    ) -> tuple[float, list]:
         """Surrogate loss and its exact gradient, by backprop through μ and v.
 
         γ⁽ᴸ⁾ = ∂C/∂z̃⁽ᴸ⁾ (Eq. :eq:`ch5-out-gamma`), then
-        :func:`~bplib.fast_dropout.fast_dropout_backward`.
+        :func:`~bplib.fast_dropout.fast_dropout_backward`. `out` and `check`
+        are as for :meth:`bplib.MLP.loss_and_grads`.
 
         Returns
         -------
@@ -251,11 +255,19 @@ class FastDropoutMLP:
         grads : list of (dW, db)
             Same shapes as :attr:`params`.
         """
-        X, Y = self.check_data(X, Y)
+        if check:
+            X, Y = self.check_data(X, Y)
+            if out is not None:
+                check_same_structure(self.params, out, ("params", "out"))
         As, cache = fast_dropout_forward(self.params, self.keep_probs, X)
         Zt, A = cache[-1][2], As[-1]
         gamma = _output_delta(self.loss_fn, Zt, A, Y)
         grads = fast_dropout_backward(self.params, self.keep_probs, As, cache, gamma)
+        if out is not None:
+            for pair, into in zip(grads, out, strict=True):
+                for g, o in zip(pair, into, strict=True):
+                    o[...] = g
+            grads = out
         return _loss_value(self.loss_fn, Zt, A, Y), grads
 
 

@@ -132,7 +132,7 @@ def shifted_logsumexp(Z):
 
     Eq. :eq:`ch3-logsumexp`: logsumexp(Z) = m + log Σₖ exp(S_k), with every
     exponent ≤ 0. Returning S apart keeps log softmax = S − log Σₖ exp(S_k)
-    exact to rounding even when |Z| is large.
+    exact to rounding even for logits of large magnitude.
     """
     S = Z - Z.max(axis=-1, keepdims=True)
     return S, np.log(np.exp(S).sum(axis=-1, keepdims=True))

@@ -91,24 +91,7 @@ DEMONSTRATED = ("error", "typo")
 
 # Rows whose linked cell fails the demonstration heuristic today: the notebook
 # work list. (source, line, label) -> what is missing.
-KNOWN_GAPS = {
-    ("ranganathan2021", 16, "ch2-erratum-inputs"): (
-        "the cell checks the symbols of the correct equations; it never builds the "
-        "literal reading (a first layer fed with its own outputs)"
-    ),
-    ("softmaxnotes", 65, "ch3-network"): (
-        "no cell for the source's 'l = 3', which names a fourth layer Z^(4)"
-    ),
-    ("dpnotes", 47, "ch6-erratum-sum-terms"): (
-        "the N + 1 terms are only caught and printed (try/except, no else, no assert)"
-    ),
-    ("dpnotes", 51, "ch6-erratum-gradient-vector"): (
-        "the literal gradient vector (w_00, b_i twice) is never built"
-    ),
-    ("dpnotes", 137, "ch6-erratum-sum-terms"): (
-        "as l. 47: the N + 1 terms are only caught and printed"
-    ),
-}
+KNOWN_GAPS = {}
 
 LINK = re.compile(r"\{(ref|eq)\}`(?:[^`<]*<)?([\w:.-]+)>?`")
 TARGET = re.compile(r"^\(([\w:.-]+)\)=\s*$", re.MULTILINE)
