@@ -49,9 +49,9 @@ def minibatch_indices(
 def sgd_step(params, grads, lr, scratch):
     """θ ← θ − η ∇C_𝓑(θ) for every parameter array, Eq. :eq:`ch6-sgd-step`.
 
-    The new values are formed in `scratch` (arrays shaped like `params`)
-    first; an overflow raises ``FloatingPointError`` before any parameter
-    has changed.
+    The new values are formed in `scratch` (arrays shaped like `params`,
+    which may be `grads` itself) first; an overflow raises
+    ``FloatingPointError`` before any parameter has changed.
     """
     with np.errstate(over="raise", invalid="raise"):
         for p, g, s in zip(params, grads, scratch, strict=True):
@@ -189,7 +189,10 @@ def train(
         progress,
     )
     history, rng, n = History(), np.random.default_rng(seed), len(data_X)
-    scratch = [[np.empty_like(p_k) for p_k in p] for p in net.params]
+    # bplib's networks write gradients into these arrays (out=) and skip
+    # re-checking each batch (check=False): every row was checked above.
+    fast = callable(getattr(net, "check_data", None))
+    grads = [[np.empty_like(p_k) for p_k in p] for p in net.params]
     bar = _progress_bar(epochs) if progress else None
     start = perf_counter()
     try:
@@ -202,8 +205,9 @@ def train(
                     Xp[s : s + batch_size],
                     Yp[s : s + batch_size],
                     lr,
-                    scratch,
+                    grads,
                     history,
+                    fast,
                 )
                 total += value * min(batch_size, n - s)
             history.loss.append(total / n)
@@ -222,18 +226,21 @@ def train(
     return history
 
 
-def _step(net, X, Y, lr, scratch, history):
+def _step(net, X, Y, lr, buffers, history, fast):
     """One SGD step on a batch; returns its loss. Non-finite values stop training."""
     where = f"at epoch {len(history.loss) + 1}, step {history.steps + 1}"
     try:
         with np.errstate(over="raise", invalid="raise", divide="raise"):
-            value, grads = net.loss_and_grads(X, Y)
+            if fast:
+                value, grads = net.loss_and_grads(X, Y, out=buffers, check=False)
+            else:
+                value, grads = net.loss_and_grads(X, Y)
             value = float(value)
             if not math.isfinite(value):
                 raise FloatingPointError(f"loss {value}")
             if history.steps == 0:
                 check_same_structure(net.params, grads, ("net.params", "grads"))
-            sgd_step(net.params, grads, lr, scratch)
+            sgd_step(net.params, grads, lr, buffers)
     except FloatingPointError as err:
         raise FloatingPointError(
             f"the batch loss or step became non-finite ({err}) {where}; "

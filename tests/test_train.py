@@ -409,9 +409,9 @@ def test_huge_lr_on_an_mlp_never_leaves_non_finite_parameters():
     seen = []
     loss_and_grads = net.loss_and_grads
 
-    def recorded(X, Y):  # the parameters each step starts from
+    def recorded(X, Y, **kwargs):  # the parameters each step starts from
         seen.append(copy.deepcopy(net.params))
-        return loss_and_grads(X, Y)
+        return loss_and_grads(X, Y, **kwargs)
 
     net.loss_and_grads = recorded
     message = (
