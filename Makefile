@@ -27,12 +27,13 @@ export PATH := $(BIN):$(PATH)
 export MPLCONFIGDIR := $(abspath $(VENV))/mplconfig
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup book pdf test check lint export execute lab serve clean lock bench
+.PHONY: help setup book pdf test check mutants lint export execute lab serve clean lock bench
 
 help:
 	@echo "make book     set up .venv, execute the notebooks, build the HTML book into $(HTML)"
 	@echo "make test     set up .venv and run every check (what CI runs)"
 	@echo "make check    the fast loop: lint, types, export check, unit tests (no notebooks, no book)"
+	@echo "make mutants  the mutation tier: every math mutant must fail the tests, 90 % a notebook"
 	@echo "make pdf      build the book, then the whole book as one PDF, $(PDF) (offline, no LaTeX)"
 	@echo "make export   regenerate bplib/ from the notebooks' '#| export' cells"
 	@echo "make execute  re-execute every notebook in place, top to bottom"
@@ -68,9 +69,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-# Re-copied when the Makefile changes (the file list above lives here).
+# Re-copied when the Makefile changes (the file list above lives here); the
+# built books' copies go too (Sphinx adds static files, never removes them).
 $(MATHJAX)/tex-chtml.js: node_modules/.package-lock.json Makefile
-	rm -rf $(MATHJAX) _static && mkdir -p $(MATHJAX)
+	rm -rf $(MATHJAX) _static $(HTML)/_static/mathjax $(SINGLE)/_static/mathjax
+	mkdir -p $(MATHJAX)
 	for f in $(MATHJAX_FILES); do \
 	  mkdir -p "$(MATHJAX)/$$(dirname $$f)" && cp -R "node_modules/mathjax/es5/$$f" "$(MATHJAX)/$$f"; \
 	done
@@ -118,6 +121,11 @@ test: setup lint
 	$(if $(wildcard $(CHROMIUM)),$(MAKE) --no-print-directory pdf,@echo "no Chromium at $(CHROMIUM): no PDF built")
 	$(if $(wildcard $(CHROMIUM)),BPLIB_REQUIRE_PDF=1 $(PY) -m pytest -m pdf -p no:cacheprovider)
 	$(PY) -m pytest -m browser -p no:cacheprovider
+
+# CI runs it after `make test` (about 10 minutes on 2 cores): each mutant is
+# applied to a scratch copy, never to this checkout.
+mutants: setup
+	$(PY) tools/mutants.py
 
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir=book --ip=127.0.0.1 --port=$(LAB_PORT) $(LAB_ARGS)

@@ -264,7 +264,7 @@ class MLP:
             X, Y = self.check_data(X, Y)
             if out is not None:
                 check_same_structure(self.params, out, ("params", "out"))
-        cache, buffers = self._workspace(len(X))
+        cache, buffers = self._workspace(np.shape(X)[0])
         As, Zs = forward(self.params, self.activations, X, cache)
         delta = self._output_delta(As, Zs, Y)
         deltas = sensitivities(self.params, self.activations, As, Zs, delta, buffers)

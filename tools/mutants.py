@@ -6,8 +6,9 @@ coding backprop: a missing transpose, σ′ taken at the wrong layer, a forgotte
 λW, the bias gradient as a mean, τ without μ, a Monte Carlo dropout backward
 pass that forgets its mask... For each one this script
 
-1. copies the repository to a scratch folder and applies the mutant to the
-   generated module there (the checkout is never touched);
+1. copies the repository to a scratch folder and applies the mutant there, to
+   the generated module and to the notebook cell it is exported from (the
+   checkout is never touched);
 2. runs the unit, property and bad-input tests against it (``pytest -x``): the
    mutant must make at least one test fail;
 3. executes, top to bottom, the notebooks the mutant can reach (those listed
@@ -26,6 +27,7 @@ CI runs it after ``make test``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import shutil
@@ -378,13 +380,37 @@ def _scratch_copy(into: Path) -> Path:
     return into
 
 
+def _mutated_files(m: Mutant, work: Path) -> dict[Path, str]:
+    """The files the mutant changes, with their mutated text.
+
+    The generated module, and the notebook whose ``#| export`` cell holds the
+    same code: a notebook defines its exported functions in its own namespace
+    and checks those, so the mistake must be in the cell too.
+    """
+    path = work / "bplib" / f"{m.module}.py"
+    files = {path: path.read_text().replace(m.old, m.new)}
+    for nb_path in sorted((work / "book").glob("*.ipynb")):
+        nb = json.loads(nb_path.read_text())
+        hit = False
+        for cell in nb["cells"]:
+            src = "".join(cell["source"])
+            if cell["cell_type"] == "code" and src.startswith(f"#| export {m.module}"):
+                if m.old in src:
+                    cell["source"] = src.replace(m.old, m.new)
+                    hit = True
+        if hit:
+            files[nb_path] = json.dumps(nb)
+    return files
+
+
 def try_mutant(m: Mutant, work: Path) -> tuple[str | None, str | None, float]:
     """Apply `m` in the copy `work`, run the tests and notebooks, undo it."""
-    path = work / "bplib" / f"{m.module}.py"
-    original = path.read_text()
-    path.write_text(original.replace(m.old, m.new))
+    mutated = _mutated_files(m, work)
+    originals = {path: path.read_text() for path in mutated}
     start = time.perf_counter()
     try:
+        for path, text in mutated.items():
+            path.write_text(text)
         by_test = run_pytest(work)
         by_notebook = None
         for stem in m.notebooks:
@@ -393,7 +419,8 @@ def try_mutant(m: Mutant, work: Path) -> tuple[str | None, str | None, float]:
                 by_notebook = f"{stem}: {err}"
                 break
     finally:
-        path.write_text(original)
+        for path, text in originals.items():
+            path.write_text(text)
     return by_test, by_notebook, time.perf_counter() - start
 
 
