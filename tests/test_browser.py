@@ -57,32 +57,21 @@ import functools
 import html.parser
 import os
 import re
-import threading
+import sys
 from contextlib import nullcontext
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from offline_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML_DIR = Path(os.environ.get("BPLIB_HTML", ROOT / "_build" / "html")).resolve()
-CHROMIUM = Path(os.environ.get("BPLIB_CHROMIUM", "/usr/bin/chromium"))
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Nothing but the local server is reachable: the book must work offline.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Pages not visited by the per-page test: the search page (tested on its own,
 # with a query) and the root index.html, a redirect to the first page.
 SPECIAL_PAGES = {"search.html", "index.html"}
@@ -130,25 +119,12 @@ def require_html() -> None:
 # ---------------------------------------------------------------- fixtures
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def server_url():
     """Base URL of the built book served on a free localhost port."""
     require_html()
-    handler = functools.partial(_QuietHandler, directory=str(HTML_DIR))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(HTML_DIR) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -45,36 +45,20 @@ used). Exits non-zero with a message on any problem.
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
-import os
 import re
 import shutil
 import sys
-import threading
 import time
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from offline_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path(os.environ.get("BPLIB_CHROMIUM", "/usr/bin/chromium"))
-# The browser test's flags (tests/test_browser.py): no host but localhost
-# resolves, so the PDF is proof that the book prints offline.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGE_NAME = "bplib.html"
 TIMEOUT_MS = 120_000
 # A4 at 96 px per inch, less print.css's @page side margins (15 mm each): the
@@ -115,25 +99,6 @@ def write_print_page(html_dir: Path) -> Path:
     target = html_dir / PAGE_NAME
     target.write_text(text, encoding="utf-8")
     return target
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # the base class's signature
-        pass
-
-
-@contextmanager
-def serve(directory: Path):
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 # Run in the page once it has loaded: wait for MathJax and the images, and
