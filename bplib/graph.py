@@ -19,6 +19,7 @@ import numpy as np
 
 from bplib.activations import get_activation
 from bplib.losses import log_softmax, softmax
+from bplib.validation import as_real_array, check_instance
 
 __all__ = [
     "Op",
@@ -93,13 +94,6 @@ class Node:
         return f"Node({self.name!r}, {kind}, shape={shape})"
 
 
-def _as_value(x, what):
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must be a real numeric array, got dtype {arr.dtype}")
-    return arr.astype(np.float64, copy=False)  # a float64 array is kept, not copied
-
-
 def _nodes(x, what):
     nodes = [x] if isinstance(x, Node) else x
     if not isinstance(nodes, (list, tuple)) or not all(
@@ -126,9 +120,8 @@ def leaf(name, value=None):
     -------
     Node
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
-    return Node(name, value=None if value is None else _as_value(value, name))
+    check_instance(name, str, "name", "a str")
+    return Node(name, value=None if value is None else as_real_array(value, name))
 
 
 def apply(op, *parents, name=None):
@@ -146,19 +139,15 @@ def apply(op, *parents, name=None):
     -------
     Node
     """
-    if not isinstance(op, Op):
-        raise TypeError(f"op must be a graph.Op, got {type(op).__name__}")
+    check_instance(op, Op, "op", "a graph.Op")
     for k, p in enumerate(parents):
-        if not isinstance(p, Node):
-            raise TypeError(
-                f"input {k} of {op.name}() must be a graph Node, got "
-                f"{type(p).__name__}; wrap arrays with graph.leaf(name, value)"
-            )
+        wrap = "; wrap arrays with graph.leaf(name, value)"
+        check_instance(p, Node, f"input {k} of {op.name}()", "a graph Node", wrap)
     if name is None:
         name = f"{op.name}({', '.join(p.name for p in parents)})"
         name = name if len(name) <= 40 else f"{op.name}(...)"
-    elif not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    else:
+        check_instance(name, str, "name", "a str")
     return Node(name, op, parents)
 
 
@@ -247,7 +236,7 @@ def forward(outputs, feed=None):
             f"feed names {unknown}, which are not leaves of this graph "
             f"(its leaves: {sorted(leaves)})"
         )
-    new = {k: _as_value(v, f"feed[{k!r}]") for k, v in feed.items()}
+    new = {k: as_real_array(v, f"feed[{k!r}]") for k, v in feed.items()}
     shapes = {}
     for node in order:  # shapes first: a failing call changes nothing
         if node.op is None:
@@ -331,7 +320,7 @@ def _start(output, adjoint):
                 "from a scalar cost, or give adjoint= an array of that shape"
             )
         return np.ones(())
-    adjoint = _as_value(adjoint, "adjoint")
+    adjoint = as_real_array(adjoint, "adjoint")
     if adjoint.shape != shape:
         raise ValueError(
             f"adjoint has shape {adjoint.shape}, expected {shape} "

@@ -25,6 +25,8 @@ __all__ = [
     "check_choice",
     "check_bool",
     "check_pairs",
+    "check_instance",
+    "as_real_array",
     "check_callable",
     "check_generator",
     "check_sizes",
@@ -227,6 +229,28 @@ def check_pairs(value, n, name, hint):
             f"{name} must be a list of {n} (dW, db) pairs, {hint}, got {value!r:.80}"
         )
     return value
+
+
+def check_instance(value, types, name, expected, hint=""):
+    """Return `value` if it is an instance of `types`, else raise ``TypeError``.
+
+    The message reads "`name` must be `expected`, got <type>`hint`".
+    """
+    if not isinstance(value, types):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}{hint}")
+    return value
+
+
+def as_real_array(x, name):
+    """`x` as a float64 array of any shape; a float64 array is returned as is.
+
+    Raises ``TypeError`` naming `name` if `x` is not real and numeric. Unlike
+    :func:`as_float_array` it accepts any shape and non-finite values.
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
 
 
 def check_callable(f, name, what="callable"):
