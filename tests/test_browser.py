@@ -65,7 +65,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from offline_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+from offline_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, is_external, serve
 
 pytestmark = pytest.mark.browser
 
@@ -177,10 +177,7 @@ def page_and_log(context, server_url):
     page.set_default_timeout(TIMEOUT_MS)
 
     def on_request(request):
-        parts = urlsplit(request.url)
-        if parts.scheme not in ("data", "blob", "about") and (
-            parts.hostname not in LOCAL_HOSTS
-        ):
+        if is_external(request.url):
             log.external.append(request.url)
 
     page.on("request", on_request)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 CHROMIUM = Path(os.environ.get("BPLIB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -29,6 +30,14 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def is_external(url: str) -> bool:
+    """Whether a request for `url` would leave this machine (data: and blob: stay)."""
+    parts = urlsplit(url)
+    return parts.scheme not in ("data", "blob", "about") and (
+        parts.hostname not in LOCAL_HOSTS
+    )
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -56,7 +56,7 @@ from urllib.parse import urlsplit
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from offline_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serve
+from offline_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, is_external, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_NAME = "bplib.html"
@@ -262,10 +262,7 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
             page.set_default_timeout(TIMEOUT_MS)
 
             def on_request(request):
-                parts = urlsplit(request.url)
-                if parts.scheme not in ("data", "blob", "about") and (
-                    parts.hostname not in LOCAL_HOSTS
-                ):
+                if is_external(request.url):
                     external.append(request.url)
 
             page.on("request", on_request)
