@@ -37,8 +37,9 @@ def show(fig, dpi=110):
     from IPython.display import Image, display
     from matplotlib.figure import Figure
 
-    if not isinstance(fig, Figure):
-        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    from bplib.validation import check_instance
+
+    check_instance(fig, Figure, "fig", "a matplotlib Figure")
     buf = io.BytesIO()
     fig.savefig(
         buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None}
