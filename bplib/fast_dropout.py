@@ -190,7 +190,7 @@ class FastDropoutMLP:
     Attributes
     ----------
     params : list of (W, b)
-        ``W`` of shape (n_ℓ, n_{ℓ−1}), ``b`` of shape (n_ℓ,); may be updated
+        ``W`` of shape (n_ℓ, n_(ℓ−1)), ``b`` of shape (n_ℓ,); may be updated
         in place.
     keep_probs : tuple of float
         The keep probability of each layer's inputs, length L.

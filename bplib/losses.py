@@ -258,7 +258,7 @@ def l2_penalty(params: Sequence, l2: float) -> tuple[float, list]:
     Parameters
     ----------
     params : list of (W, b)
-        As in ``MLP.params``: W of shape (n_ℓ, n_{ℓ−1}), b of shape (n_ℓ,).
+        As in ``MLP.params``: W of shape (n_ℓ, n_(ℓ−1)), b of shape (n_ℓ,).
     l2 : float
         λ ≥ 0.
 

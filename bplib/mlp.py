@@ -77,7 +77,7 @@ def gradients(As, deltas, out=None):
 
 # %% book/01_vector_chain_rule.ipynb, cell 424fc48e
 def init_params(sizes, activations, seed, dtype):
-    """W⁽ℓ⁾ ~ N(0, g/n_{ℓ−1}), g = 2 before a ReLU and 1 otherwise; b⁽ℓ⁾ = 0."""
+    """W⁽ℓ⁾ ~ N(0, g/n_(ℓ−1)), g = 2 before a ReLU and 1 otherwise; b⁽ℓ⁾ = 0."""
     rng = np.random.default_rng(seed)
     params = []
     for n_in, n_out, act in zip(sizes[:-1], sizes[1:], activations, strict=True):
@@ -109,7 +109,7 @@ class MLP:
     l2 : float
         λ ≥ 0 of the penalty λ/2 · Σ_ℓ ‖W⁽ℓ⁾‖²; biases are never penalised.
     seed : int
-        Seed (≥ 0) of the initialisation W⁽ℓ⁾ ~ N(0, g/n_{ℓ−1}), g = 2 for
+        Seed (≥ 0) of the initialisation W⁽ℓ⁾ ~ N(0, g/n_(ℓ−1)), g = 2 for
         ReLU layers and 1 otherwise; biases start at zero.
     dtype : {np.float64, np.float32}
         Floating type of parameters and computations.
@@ -117,7 +117,7 @@ class MLP:
     Attributes
     ----------
     params : list of (W, b)
-        ``W`` (n_ℓ, n_{ℓ−1}) and ``b`` (n_ℓ,); may be updated in place.
+        ``W`` (n_ℓ, n_(ℓ−1)) and ``b`` (n_ℓ,); may be updated in place.
     sizes : list of int
     activations : list of Activation
         σ⁽¹⁾ … σ⁽ᴸ⁾, the output activation last.
@@ -258,7 +258,7 @@ class MLP:
         -------
         loss : float
         grads : list of (dW, db)
-            Same shapes as :attr:`params`: dW (n_ℓ, n_{ℓ−1}), db (n_ℓ,).
+            Same shapes as :attr:`params`: dW (n_ℓ, n_(ℓ−1)), db (n_ℓ,).
         """
         if check:
             X, Y = self.check_data(X, Y)
