@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from bplib.activations import sigmoid, sigmoid_prime
+from bplib.activations import ACTIVATIONS, sigmoid, sigmoid_prime
 from bplib.mlp import MLP
 from bplib.validation import (
     as_float_array,
@@ -29,6 +29,7 @@ __all__ = [
     "fast_dropout_forward",
     "fast_dropout_backward",
     "FAST_DROPOUT_LOSSES",
+    "SIGMOID",
     "dropout_moments",
     "gaussian_sigmoid_mean",
     "FastDropoutMLP",
@@ -92,6 +93,8 @@ def fast_dropout_backward(params, keep_probs, As, cache, gamma):
 # %% book/05_fast_dropout.ipynb, cell 5d9a61b5
 #: The losses the surrogate supports: both act on the sigmoid output σ(z̃⁽ᴸ⁾).
 FAST_DROPOUT_LOSSES = ("squared", "cross_entropy")
+#: Every unit of the surrogate is a sigmoid unit.
+SIGMOID = ACTIVATIONS["sigmoid"]
 
 
 def dropout_moments(
@@ -238,7 +241,7 @@ class FastDropoutMLP:
         """Loss of the surrogate's output (N, nL) against `Y`, a mean over the batch."""
         X, Y = self.check_data(X, Y)
         As, cache = fast_dropout_forward(self.params, self.keep_probs, X)
-        return _loss_value(self.loss_fn, cache[-1][2], As[-1], Y)
+        return self.loss_fn.value_at(cache[-1][2], As[-1], Y)
 
     def loss_and_grads(
         self, X: ArrayLike, Y: ArrayLike, out: list | None = None, check: bool = True
@@ -261,25 +264,14 @@ class FastDropoutMLP:
                 check_same_structure(self.params, out, ("params", "out"))
         As, cache = fast_dropout_forward(self.params, self.keep_probs, X)
         Zt, A = cache[-1][2], As[-1]
-        gamma = _output_delta(self.loss_fn, Zt, A, Y)
+        gamma = self.loss_fn.output_delta(Zt, A, Y, SIGMOID)
         grads = fast_dropout_backward(self.params, self.keep_probs, As, cache, gamma)
         if out is not None:
             for pair, into in zip(grads, out, strict=True):
                 for g, o in zip(pair, into, strict=True):
                     o[...] = g
             grads = out
-        return _loss_value(self.loss_fn, Zt, A, Y), grads
-
-
-def _loss_value(loss, Z, A, Y):
-    return loss.value(Z if loss.on_logits else A, Y)
-
-
-def _output_delta(loss, Z, A, Y):
-    """∂C/∂Z of the sigmoid output layer, for either kind of loss."""
-    if loss.on_logits:
-        return loss.grad(Z, Y)
-    return loss.grad(A, Y) * sigmoid_prime(Z, A)
+        return self.loss_fn.value_at(Zt, A, Y), grads
 
 
 def mc_forward(params, keep_probs, X, rng):
@@ -338,11 +330,11 @@ def mc_dropout_loss_and_grads(
     check_dropout_net(net, rng)
     X, Y = net.check_data(X, Y)
     As, Ms, Zs = mc_forward(net.params, net.keep_probs, X, rng)
-    delta = _output_delta(net.loss_fn, Zs[-1], As[-1], Y)
+    delta = net.loss_fn.output_delta(Zs[-1], As[-1], Y, SIGMOID)
     grads: list = [None] * len(net.params)
     for ell in range(len(net.params), 0, -1):
         grads[ell - 1] = (delta.T @ (Ms[ell - 1] * As[ell - 1]), delta.sum(axis=0))
         if ell > 1:
             dA = (delta @ net.params[ell - 1][0]) * Ms[ell - 1]
             delta = dA * sigmoid_prime(Zs[ell - 2], As[ell - 1])
-    return _loss_value(net.loss_fn, Zs[-1], As[-1], Y), grads
+    return net.loss_fn.value_at(Zs[-1], As[-1], Y), grads

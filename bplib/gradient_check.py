@@ -14,13 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from bplib.validation import (
-    check_callable,
-    check_int,
-    check_params,
-    check_real,
-    check_same_structure,
-)
+from bplib.validation import check_callable, check_int, check_real, check_same_structure
 
 __all__ = [
     "numerical_gradient",
@@ -215,8 +209,7 @@ def gradcheck(
     tol = check_real(tol, "tol", low=0.0, low_open=True)
     directions = check_int(directions, "directions", minimum=0)
     seed = check_int(seed, "seed", minimum=0)
-    ps, gs = check_same_structure(params, grads)
-    names = [n for n, _ in check_params(params)]
+    names, ps, gs = check_same_structure(params, grads)
     if directions:
         err = directional_errors(f, ps, gs, eps, directions, seed)
         return GradcheckReport(["directions"], [(directions,)], [err], tol)

@@ -9,6 +9,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -96,6 +97,22 @@ class Loss:
     targets: Callable[..., np.ndarray]
     output: str | None = None
     min_outputs: int = 1
+
+    def value_at(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray) -> float:
+        """The mean loss of an output layer with pre-activation Z, activation A."""
+        return self.value(Z if self.on_logits else A, Y)
+
+    def output_delta(
+        self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray, act: Any
+    ) -> np.ndarray:
+        """Δ⁽ᴸ⁾ = ∂C/∂Z⁽ᴸ⁾ of an output layer whose activation is `act`.
+
+        Eq. :eq:`ch1-batch-output-delta`: ∂C/∂A ⊙ σ′(Z); a loss on the logits
+        gives Δ⁽ᴸ⁾ directly (chapters 3 and 4).
+        """
+        if self.on_logits:
+            return self.grad(Z, Y)
+        return self.grad(A, Y) * act.df(Z, A)
 
 
 #: The losses by name; each chapter adds its own with :func:`register_loss`.

@@ -180,14 +180,11 @@ class MLP:
         return check_data(X, Y, self.sizes, self.loss_fn, self.dtype, names)
 
     def _output_delta(self, As, Zs, Y):
-        """Δ⁽ᴸ⁾, Eq. :eq:`ch1-batch-output-delta` (chapters 3–4 for logit losses)."""
-        if self.loss_fn.on_logits:
-            return self.loss_fn.grad(Zs[-1], Y)
-        return self.loss_fn.grad(As[-1], Y) * self.activations[-1].df(Zs[-1], As[-1])
+        return self.loss_fn.output_delta(Zs[-1], As[-1], Y, self.activations[-1])
 
     def _cost(self, As, Zs, Y, grads=None):
-        out = Zs[-1] if self.loss_fn.on_logits else As[-1]
-        return self.loss_fn.value(out, Y) + weight_penalty(self.params, self.l2, grads)
+        value = self.loss_fn.value_at(Zs[-1], As[-1], Y)
+        return value + weight_penalty(self.params, self.l2, grads)
 
     def forward(self, X: ArrayLike) -> np.ndarray:
         """Output activations A⁽ᴸ⁾ (N, nL) of `X` (N, n0), :eq:`ch1-batch-forward`."""

@@ -507,6 +507,9 @@ def check_weight_pairs(params, name="params"):
 def check_same_structure(params, grads, names=("params", "grads")):
     """Match two lists of arrays entry by entry; return them flattened.
 
+    Returns ``(labels, params, grads)``: the label of each parameter array
+    (as :func:`check_params` makes them) and the two flat lists of arrays.
+
     Raises
     ------
     TypeError
@@ -533,7 +536,7 @@ def check_same_structure(params, grads, names=("params", "grads")):
             raise TypeError(
                 f"{gn} must be a real array, got dtype {np.asarray(g).dtype}"
             )
-    return [p for _, p in ps], [np.asarray(g) for _, g in gs]
+    return [n for n, _ in ps], [p for _, p in ps], [np.asarray(g) for _, g in gs]
 
 
 # %% book/inside_bplib.ipynb, cell aae4b78b

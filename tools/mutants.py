@@ -143,10 +143,9 @@ MUTANTS = [
     ),
     Mutant(
         "M10",
-        "mlp",
-        "        return self.loss_fn.grad(As[-1], Y)"
-        " * self.activations[-1].df(Zs[-1], As[-1])",
-        "        return self.loss_fn.grad(As[-1], Y)",
+        "losses",
+        "        return self.grad(A, Y) * act.df(Z, A)",
+        "        return self.grad(A, Y)",
         "the output sensitivity without σ′ of the output layer",
         (CH1, CH4),
     ),
